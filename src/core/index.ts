@@ -1,0 +1,9 @@
+export { type Clock, type TimerHandle, systemClock } from './clock.js';
+export { FakeClock } from './fake-clock.js';
+export { newSid, isSid, type SidPrefix } from './sid.js';
+export { rfc2822, rfc2822OrNull, parseFilterDate } from './dates.js';
+export { isE164, formatNumber } from './e164.js';
+export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
+export {
+  ErrorCode, type ErrorCodeValue, TwilioError, notFound, authenticationFailed, invalidParameter, missingParameter,
+} from './errors.js';
