@@ -1,0 +1,68 @@
+import { type Kysely, sql } from 'kysely';
+import type { CallStatus, CallTable, Database } from '../schema.js';
+import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { TimeRange } from './range.js';
+import { SidRepository } from './sid-repository.js';
+
+export type Call = CallTable;
+
+export interface CallFilters {
+  to?: string;
+  from?: string;
+  parentCallSid?: string;
+  status?: CallStatus;
+  startTime?: TimeRange;
+  endTime?: TimeRange;
+}
+
+const LIVE: CallStatus[] = ['queued', 'initiated', 'ringing', 'in-progress'];
+
+export class CallRepository extends SidRepository<'calls'> {
+  constructor(db: Kysely<Database>) {
+    super(db, 'calls');
+  }
+
+  create(row: Call): Promise<Call> {
+    return this.insertRow(row);
+  }
+
+  list(accountSid: string, filters: CallFilters, page: PageRequest): Promise<Page<Call>> {
+    let q = this.db.selectFrom('calls').selectAll().where('accountSid', '=', accountSid);
+    if (filters.to !== undefined) q = q.where('to', '=', filters.to);
+    if (filters.from !== undefined) q = q.where('from', '=', filters.from);
+    if (filters.parentCallSid !== undefined) q = q.where('parentCallSid', '=', filters.parentCallSid);
+    if (filters.status !== undefined) q = q.where('status', '=', filters.status);
+    for (const [column, range] of [['startTime', filters.startTime], ['endTime', filters.endTime]] as const) {
+      if (!range) continue;
+      if (range.on) q = q.where(column, '>=', range.on.from).where(column, '<=', range.on.to);
+      if (range.after !== undefined) q = q.where(column, '>=', range.after);
+      if (range.before !== undefined) q = q.where(column, '<=', range.before);
+    }
+    // Twilio lists calls newest first.
+    return keysetPage(q, page, { timeColumn: 'dateCreated', order: 'desc' });
+  }
+
+  /**
+   * Closes calls left live by a process that died: they end now, `completed` if they had been answered and
+   * `failed` otherwise. Returns how many were closed.
+   */
+  async closeOrphans(now: number): Promise<number> {
+    const answered = await this.db
+      .updateTable('calls')
+      .set({
+        status: 'completed',
+        endTime: now,
+        // Whole seconds, as Twilio reports duration; integer division works alike in SQLite and PostgreSQL.
+        duration: sql<number>`(${now} - coalesce(start_time, ${now})) / 1000`,
+        dateUpdated: now,
+      })
+      .where('status', '=', 'in-progress')
+      .executeTakeFirst();
+    const unanswered = await this.db
+      .updateTable('calls')
+      .set({ status: 'failed', endTime: now, duration: 0, dateUpdated: now })
+      .where('status', 'in', LIVE)
+      .executeTakeFirst();
+    return Number(answered.numUpdatedRows) + Number(unanswered.numUpdatedRows);
+  }
+}

@@ -1,0 +1,147 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { newSid } from '../../src/core/index.js';
+import { type Store, openStore } from '../../src/store/index.js';
+import { dialectsUnderTest, type TestDatabase } from '../helpers/databases.js';
+
+const dialects = await dialectsUnderTest();
+
+for (const makeDatabase of dialects) {
+  let database: TestDatabase;
+  let store: Store;
+
+  describe(`store`, () => {
+    before(async () => {
+      database = await makeDatabase();
+      store = await openStore({ url: database.url, dataDir: database.dataDir });
+    });
+    after(async () => {
+      await store.close();
+      await database.drop();
+    });
+
+    it('applies migrations idempotently on reopen', async () => {
+      const again = await openStore({ url: database.url, dataDir: database.dataDir });
+      await again.close();
+    });
+
+    it('creates accounts and lists an account with its subaccounts only', async () => {
+      const owner = await store.accounts.create({ friendlyName: 'Owner', parentAccountSid: null, now: 1_000 });
+      const sub1 = await store.accounts.create({ friendlyName: 'Sub 1', parentAccountSid: owner.sid, now: 2_000 });
+      await store.accounts.create({ friendlyName: 'Sub 2', parentAccountSid: owner.sid, now: 3_000 });
+      const other = await store.accounts.create({ friendlyName: 'Grandchild', parentAccountSid: sub1.sid, now: 4_000 });
+      const page = await store.accounts.list(owner.sid, {}, { pageSize: 50 });
+      assert.deepEqual(page.items.map((a) => a.friendlyName), ['Owner', 'Sub 1', 'Sub 2']);
+      assert.equal(page.nextToken, null);
+      const subView = await store.accounts.list(sub1.sid, {}, { pageSize: 50 });
+      assert.deepEqual(subView.items.map((a) => a.sid), [sub1.sid, other.sid]);
+      assert.equal((await store.accounts.findOwner())?.sid, owner.sid);
+      const updated = await store.accounts.update(sub1.sid, { status: 'suspended', dateUpdated: 5_000 });
+      assert.equal(updated?.status, 'suspended');
+      assert.equal(typeof updated?.dateCreated, 'number');
+    });
+
+    it('pages forwards and backwards with stable keyset tokens', async () => {
+      const account = await store.accounts.create({ friendlyName: 'Pager', parentAccountSid: null, now: 10 });
+      for (let i = 0; i < 7; i++) {
+        await store.applications.create(application(account.sid, `app ${i}`, 100 + Math.floor(i / 2)));
+      }
+      const names: string[] = [];
+      let token: string | undefined;
+      const tokens: Array<string | undefined> = [];
+      for (;;) {
+        tokens.push(token);
+        const page = await store.applications.list(account.sid, {}, { pageSize: 3, pageToken: token });
+        names.push(...page.items.map((a) => a.friendlyName));
+        if (!page.nextToken) break;
+        token = page.nextToken;
+      }
+      assert.equal(names.length, 7);
+      assert.equal(new Set(names).size, 7);
+      const second = await store.applications.list(account.sid, {}, { pageSize: 3, pageToken: tokens[1] });
+      assert.ok(second.previousToken);
+      const back = await store.applications.list(account.sid, {}, { pageSize: 3, pageToken: second.previousToken! });
+      assert.deepEqual(back.items.map((a) => a.friendlyName), names.slice(0, 3));
+      assert.equal(back.previousToken, null);
+      await assert.rejects(store.applications.list(account.sid, {}, { pageSize: 3, pageToken: 'garbage' }), /PageToken/);
+    });
+
+    it('stores API key secrets hashed and verifies them', async () => {
+      const account = await store.accounts.create({ friendlyName: 'Keys', parentAccountSid: null, now: 1 });
+      const { key, secret } = await store.keys.create({ accountSid: account.sid, friendlyName: 'ci', now: 2 });
+      assert.match(key.sid, /^SK[0-9a-f]{32}$/);
+      assert.equal(secret.length, 32);
+      assert.equal((await store.keys.verify(key.sid, secret))?.sid, key.sid);
+      assert.equal(await store.keys.verify(key.sid, secret + 'x'), undefined);
+      const raw = await store.keys.get(key.sid);
+      assert.notEqual(raw?.secretHash, secret);
+      assert.ok(!JSON.stringify(await store.keys.list(account.sid, { pageSize: 5 })).includes(secret));
+    });
+
+    it('finds numbers by exact E.164 and filters with wildcards', async () => {
+      const account = await store.accounts.create({ friendlyName: 'Numbers', parentAccountSid: null, now: 1 });
+      await store.incomingPhoneNumbers.create(number(account.sid, '+14155550100', 1));
+      await store.incomingPhoneNumbers.create(number(account.sid, '+14155550199', 2));
+      assert.equal((await store.incomingPhoneNumbers.findByPhoneNumber('+14155550199'))?.accountSid, account.sid);
+      const page = await store.incomingPhoneNumbers.list(account.sid, { phoneNumber: '555**99' }, { pageSize: 50 });
+      assert.deepEqual(page.items.map((n) => n.phoneNumber), ['+14155550199']);
+      await assert.rejects(store.incomingPhoneNumbers.create(number(account.sid, '+14155550199', 3)));
+    });
+
+    it('filters calls by time range and closes orphaned live calls', async () => {
+      const account = await store.accounts.create({ friendlyName: 'Calls', parentAccountSid: null, now: 1 });
+      const day = Date.parse('2024-03-01T00:00:00Z');
+      const live = await store.calls.create(call(account.sid, 'in-progress', day + 1_000));
+      const ringing = await store.calls.create(call(account.sid, 'ringing', day + 2_000));
+      await store.calls.create(call(account.sid, 'completed', day - 86_400_000));
+      const onDay = await store.calls.list(account.sid, { startTime: { after: day } }, { pageSize: 50 });
+      assert.deepEqual(onDay.items.map((c) => c.sid), [ringing.sid, live.sid]);
+      const closed = await store.calls.closeOrphans(day + 61_000);
+      assert.equal(closed, 2);
+      const after = await store.calls.get(live.sid);
+      assert.equal(after?.status, 'completed');
+      assert.equal(after?.endTime, day + 61_000);
+      assert.equal(after?.duration, 60);
+      assert.equal((await store.calls.get(ringing.sid))?.status, 'failed');
+    });
+
+    it('scopes reads to the owning account', async () => {
+      const a = await store.accounts.create({ friendlyName: 'A', parentAccountSid: null, now: 1 });
+      const b = await store.accounts.create({ friendlyName: 'B', parentAccountSid: null, now: 1 });
+      const app = await store.applications.create(application(a.sid, 'mine', 1));
+      assert.equal((await store.applications.getOwned(a.sid, app.sid))?.sid, app.sid);
+      assert.equal(await store.applications.getOwned(b.sid, app.sid), undefined);
+      assert.equal(await store.applications.delete(app.sid), true);
+      assert.equal(await store.applications.delete(app.sid), false);
+    });
+  });
+}
+
+function application(accountSid: string, friendlyName: string, now: number) {
+  return {
+    sid: newSid('AP'), accountSid, friendlyName, apiVersion: '2010-04-01', voiceUrl: null, voiceMethod: 'POST',
+    voiceFallbackUrl: null, voiceFallbackMethod: 'POST', statusCallback: null, statusCallbackMethod: 'POST',
+    voiceCallerIdLookup: 0, smsUrl: null, smsMethod: 'POST', smsFallbackUrl: null, smsFallbackMethod: 'POST',
+    smsStatusCallback: null, messageStatusCallback: null, publicApplicationConnectEnabled: 0, dateCreated: now, dateUpdated: now,
+  };
+}
+
+function number(accountSid: string, phoneNumber: string, now: number) {
+  return {
+    sid: newSid('PN'), accountSid, phoneNumber, friendlyName: phoneNumber, apiVersion: '2010-04-01', voiceUrl: null,
+    voiceMethod: 'POST', voiceFallbackUrl: null, voiceFallbackMethod: 'POST', voiceCallerIdLookup: 0,
+    voiceApplicationSid: null, voiceReceiveMode: 'voice', smsUrl: null, smsMethod: 'POST', smsFallbackUrl: null,
+    smsFallbackMethod: 'POST', smsApplicationSid: null, statusCallback: null, statusCallbackMethod: 'POST', trunkSid: null,
+    emergencyStatus: 'Inactive', emergencyAddressSid: null, identitySid: null, addressSid: null, bundleSid: null,
+    origin: 'twilio', dateCreated: now, dateUpdated: now,
+  };
+}
+
+function call(accountSid: string, status: 'in-progress' | 'ringing' | 'completed', startTime: number) {
+  return {
+    sid: newSid('CA'), accountSid, parentCallSid: null, to: '+14155550100', from: '+14155550111', phoneNumberSid: null,
+    status, startTime, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'inbound' as const,
+    answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0,
+    trunkSid: null, dateCreated: startTime, dateUpdated: startTime,
+  };
+}
