@@ -1,0 +1,102 @@
+import type { TimerHandle } from '../../core/index.js';
+import type { TimerName } from './timers.js';
+import { TransactionStateError, type TransactionContext } from './transaction-types.js';
+
+/** A timer armed by a transaction: an RFC name, or the TU-response guard of the server transactions. */
+export type TransactionTimer = TimerName | 'guard';
+
+/**
+ * Common machinery of the four RFC 3261 §17 state machines: the state, the transition check against a table, the
+ * timers (armed and cleared only from {@link Transaction.enter}), and the transport with its one error path.
+ */
+export abstract class Transaction<S extends string> {
+  private current: S;
+  private readonly timers = new Map<TransactionTimer, TimerHandle>();
+
+  protected constructor(
+    /** Class name, for errors and logs. */
+    readonly kind: string,
+    initial: S,
+    private readonly allowed: Readonly<Record<S, readonly S[]>>,
+    private readonly terminal: S,
+    protected readonly ctx: TransactionContext,
+  ) {
+    this.current = initial;
+  }
+
+  get state(): S {
+    return this.current;
+  }
+
+  get terminated(): boolean {
+    return this.current === this.terminal;
+  }
+
+  /** Names of the timers currently armed, for tests and diagnostics. */
+  get armedTimers(): TransactionTimer[] {
+    return [...this.timers.keys()];
+  }
+
+  /**
+   * The only way to change state (STYLE §2): checks the from→to pair, then runs the entry actions of the new state,
+   * which arm and clear timers. Reaching the terminal state clears every timer and tells the owning table.
+   */
+  protected transition(to: S): void {
+    const from = this.current;
+    if (!this.allowed[from].includes(to)) throw new TransactionStateError(this.kind, from, to);
+    this.current = to;
+    this.ctx.logger?.trace({ transaction: this.kind, from, to }, 'sip transaction transition');
+    if (to === this.terminal) {
+      for (const name of [...this.timers.keys()]) this.clearTimer(name);
+      this.enter(to);
+      this.ctx.onTerminated?.();
+      return;
+    }
+    this.enter(to);
+  }
+
+  /** Entry actions of a state: arm and clear timers, send what the RFC sends on entry. */
+  protected abstract enter(state: S): void;
+
+  protected armTimer(name: TransactionTimer, ms: number, fire: () => void): void {
+    this.clearTimer(name);
+    const handle = this.ctx.clock.setTimeout(() => {
+      this.timers.delete(name);
+      if (!this.terminated) fire();
+    }, ms);
+    this.timers.set(name, handle);
+  }
+
+  protected clearTimer(name: TransactionTimer): void {
+    const handle = this.timers.get(name);
+    if (handle) {
+      this.ctx.clock.clearTimeout(handle);
+      this.timers.delete(name);
+    }
+  }
+
+  /**
+   * Hand bytes to the transport. A failure (RFC 3261 §17.1.4, §17.2.4) terminates the transaction and is reported
+   * once to the TU through {@link Transaction.onTransportFailure}.
+   */
+  protected sendBytes(bytes: Uint8Array): void {
+    let pending: Promise<void>;
+    try {
+      pending = this.ctx.transport.send(bytes);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.catch((error: unknown) => {
+      if (this.terminated) return;
+      this.transition(this.terminal);
+      this.onTransportFailure(error instanceof Error ? error : new Error(String(error)));
+    });
+  }
+
+  protected abstract onTransportFailure(error: Error): void;
+
+  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
+  abort(): void {
+    if (!this.terminated) this.transition(this.terminal);
+  }
+}
