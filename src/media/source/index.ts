@@ -1,0 +1,12 @@
+export { type AudioSource, SAMPLE_RATE, FRAME_SAMPLES, FRAME_MS } from './audio-source.js';
+export { AudioDecodeError, type AudioDecodeFailure } from './audio-decode-error.js';
+export { PolyphaseResampler, floatToPcm16 } from './polyphase-resampler.js';
+export { decodeWav, type DecodedAudio, SUPPORTED_SAMPLE_RATES } from './wav-decoder.js';
+export { decodeMp3 } from './mp3-decoder.js';
+export { type AudioContainer, toTelephonyPcm, decodeToTelephonyPcm, sniffContainer } from './telephony-pcm.js';
+export { PcmSource } from './pcm-source.js';
+export { WavSource } from './wav-source.js';
+export { Mp3Source } from './mp3-source.js';
+export { SilenceSource } from './silence-source.js';
+export { ToneSource, type ToneOptions, ringbackTone, beepTone, type RingbackCountry } from './tone-source.js';
+export { SequenceSource, type SequenceOptions } from './sequence-source.js';
