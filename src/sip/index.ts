@@ -1,0 +1,2 @@
+/** SIP stack (RFC 3261), lower layers: message syntax and transports. */
+export * from './message/index.js';
