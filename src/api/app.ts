@@ -1,0 +1,109 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { ErrorCode, TwilioError, authenticationFailed } from '../core/index.js';
+import { InvalidPageTokenError } from '../store/index.js';
+import { authenticate, resolveAccount } from './auth.js';
+import { API_VERSION, type ApiContext } from './context.js';
+import { type Form, parseForm } from './form.js';
+import { accountsResource } from './resources/accounts.js';
+import { applicationsResource } from './resources/applications.js';
+import { callsResource } from './resources/calls.js';
+import { incomingPhoneNumbersResource } from './resources/incoming-phone-numbers.js';
+import { keysResource } from './resources/keys.js';
+import { notificationsResource } from './resources/notifications.js';
+import { recordingsResource } from './resources/recordings.js';
+
+export interface BuildApiOptions extends ApiContext {
+  /** Largest request body accepted, in bytes; larger gets 413. */
+  bodyLimit?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Lets a parent reach a suspended subaccount's own Account resource (to reactivate it). */
+    allowInactiveAccount?: boolean;
+    /** Refuses API keys: Twilio reserves /Accounts and /Keys for account credentials. */
+    accountCredentialsOnly?: boolean;
+    /** Media URLs are fetched without credentials, as on Twilio by default: the SID is unguessable. */
+    publicMedia?: boolean;
+  }
+}
+
+/** The HTTP application: the 2010-04-01 REST API plus whatever routes the composition root adds. */
+export function buildApi(ctx: BuildApiOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: ctx.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('account', null);
+  app.decorateRequest('form', null as unknown as Form);
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, parseForm(body as string));
+  });
+
+  app.setErrorHandler((error: FastifyError | TwilioError | Error, request, reply) => {
+    const twilio = toTwilioError(error);
+    if (twilio.status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    if (twilio.status === 401) void reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
+    return reply.code(twilio.status).send(twilio.toJSON());
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new TwilioError(ErrorCode.NotFound, 404, `The requested resource ${request.url.split('?')[0]} was not found`);
+    return reply.code(404).send(err.toJSON());
+  });
+
+  app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request) => {
+        if (request.routeOptions.config.publicMedia) return;
+        request.principal = await authenticate(request.headers.authorization, ctx.store);
+      });
+      api.addHook('preHandler', async (request) => {
+        if (request.routeOptions.config.publicMedia) return;
+        const principal = request.principal!;
+        const config = request.routeOptions.config;
+        if (config.accountCredentialsOnly && principal.apiKeySid) {
+          throw authenticationFailed('API keys cannot access this resource; use the Account SID and Auth Token');
+        }
+        request.form = (request.body && typeof request.body === 'object' ? request.body : {}) as Form;
+        const params = request.params as { AccountSid?: string };
+        request.account = params.AccountSid
+          ? await resolveAccount(principal, params.AccountSid, ctx.store, { allowInactive: config.allowInactiveAccount })
+          : principal.account;
+      });
+      await api.register(accountsResource(ctx));
+      await api.register(keysResource(ctx));
+      await api.register(incomingPhoneNumbersResource(ctx));
+      await api.register(applicationsResource(ctx));
+      await api.register(callsResource(ctx));
+      await api.register(recordingsResource(ctx));
+      await api.register(notificationsResource(ctx));
+    },
+    { prefix: `/${API_VERSION}` },
+  );
+
+  return app;
+}
+
+function toTwilioError(error: FastifyError | TwilioError | Error): TwilioError {
+  if (error instanceof TwilioError) return error;
+  if (error instanceof InvalidPageTokenError) return new TwilioError(ErrorCode.InvalidParameter, 400, error.message);
+  const fe = error as FastifyError;
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new TwilioError(ErrorCode.PayloadTooLarge, 413, 'Request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new TwilioError(20415, 415, 'Unsupported Content-Type; send application/x-www-form-urlencoded');
+    default:
+      break;
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new TwilioError(ErrorCode.InvalidParameter, fe.statusCode, fe.message || 'Bad request');
+  }
+  return new TwilioError(20500, 500, 'Internal Server Error');
+}

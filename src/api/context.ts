@@ -1,0 +1,27 @@
+import type { Clock, Logger } from '../core/index.js';
+import type { Account, Store } from '../store/index.js';
+import type { Principal } from './auth.js';
+import type { Form } from './form.js';
+
+/** What every REST resource plugin receives: dependencies passed in, nothing global. */
+export interface ApiContext {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Base for absolute URLs such as recording media (no trailing slash). */
+  publicUrl: string;
+  /** Directory that relative media paths in the store resolve against. */
+  dataDir: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The account named in the URL, once access to it is checked. */
+    account: Account | null;
+    form: Form;
+  }
+}
+
+export const API_VERSION = '2010-04-01';
+export const accountPath = (accountSid: string) => `/${API_VERSION}/Accounts/${accountSid}`;

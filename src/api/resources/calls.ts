@@ -1,0 +1,102 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { ErrorCode, TwilioError, formatNumber, notFound, rfc2822, rfc2822OrNull } from '../../core/index.js';
+import type { Call, CallStatus } from '../../store/index.js';
+import { type ApiContext, accountPath } from '../context.js';
+import { asForm } from '../form.js';
+import { listEnvelope, readListRequest } from '../paging.js';
+import { Params } from '../params.js';
+
+export function serializeCall(c: Call): Record<string, unknown> {
+  const base = `${accountPath(c.accountSid)}/Calls/${c.sid}`;
+  return {
+    sid: c.sid,
+    date_created: rfc2822(c.dateCreated),
+    date_updated: rfc2822(c.dateUpdated),
+    parent_call_sid: c.parentCallSid,
+    account_sid: c.accountSid,
+    to: c.to,
+    to_formatted: formatNumber(c.to),
+    from: c.from,
+    from_formatted: formatNumber(c.from),
+    phone_number_sid: c.phoneNumberSid,
+    // `initiated` is a webhook-only status; the Call resource shows such a call as `queued` (OpenAPI call_enum_status).
+    status: c.status === 'initiated' ? 'queued' : c.status,
+    start_time: rfc2822OrNull(c.startTime),
+    end_time: rfc2822OrNull(c.endTime),
+    duration: c.duration === null ? null : String(c.duration),
+    price: c.price,
+    price_unit: c.priceUnit,
+    direction: c.direction,
+    answered_by: c.answeredBy,
+    api_version: c.apiVersion,
+    forwarded_from: c.forwardedFrom,
+    group_sid: c.groupSid,
+    caller_name: c.callerName,
+    queue_time: String(c.queueTime),
+    trunk_sid: c.trunkSid,
+    uri: `${base}.json`,
+    subresource_uris: {
+      feedback: `${base}/Feedback.json`,
+      notifications: `${base}/Notifications.json`,
+      recordings: `${base}/Recordings.json`,
+      streams: `${base}/Streams.json`,
+      payments: `${base}/Payments.json`,
+      user_defined_message_subscriptions: `${base}/UserDefinedMessageSubscriptions.json`,
+      user_defined_messages: `${base}/UserDefinedMessages.json`,
+      events: `${base}/Events.json`,
+      siprec: `${base}/Siprec.json`,
+      transcriptions: `${base}/Transcriptions.json`,
+    },
+  };
+}
+
+const STATUSES: readonly CallStatus[] = ['queued', 'initiated', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'];
+const LIVE = new Set<CallStatus>(['queued', 'initiated', 'ringing', 'in-progress']);
+
+type SidParams = { AccountSid: string; Sid: string };
+
+/**
+ * `/Calls.json`: the call records. Creating and controlling calls belongs to the voice service, which registers
+ * its own routes; this file owns listing, fetching and deleting the records.
+ */
+export function callsResource(ctx: ApiContext): FastifyPluginAsync {
+  return async (app) => {
+    const instancePath = (a: string, s: string) => `${accountPath(a)}/Calls/${s}.json`;
+
+    app.get('/Accounts/:AccountSid/Calls.json', async (request) => {
+      const query = asForm(request.query);
+      const params = new Params(query);
+      const list = readListRequest(query);
+      const page = await ctx.store.calls.list(
+        request.account!.sid,
+        {
+          to: params.string('To'),
+          from: params.string('From'),
+          parentCallSid: params.string('ParentCallSid'),
+          status: params.oneOf('Status', STATUSES),
+          startTime: params.timeRange('StartTime'),
+          endTime: params.timeRange('EndTime'),
+        },
+        list,
+      );
+      return listEnvelope('calls', `${accountPath(request.account!.sid)}/Calls.json`, query, list, page, serializeCall);
+    });
+
+    app.get<{ Params: SidParams }>('/Accounts/:AccountSid/Calls/:Sid.json', async (request) => {
+      const call = await ctx.store.calls.getOwned(request.account!.sid, request.params.Sid);
+      if (!call) throw notFound(instancePath(request.account!.sid, request.params.Sid));
+      return serializeCall(call);
+    });
+
+    app.delete<{ Params: SidParams }>('/Accounts/:AccountSid/Calls/:Sid.json', async (request, reply) => {
+      const call = await ctx.store.calls.getOwned(request.account!.sid, request.params.Sid);
+      if (!call) throw notFound(instancePath(request.account!.sid, request.params.Sid));
+      // A live call's record is still being written; Twilio only deletes calls that have ended.
+      if (LIVE.has(call.status)) {
+        throw new TwilioError(ErrorCode.InvalidCallState, 400, `Call ${call.sid} is ${call.status}; only ended calls can be deleted`);
+      }
+      await ctx.store.calls.delete(call.sid);
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,13 @@
+/**
+ * Publish/subscribe of domain events. Topics are strings such as `call.status`; payloads are JSON-serializable so
+ * the same code runs over the in-process bus and the Redis bus of cluster mode.
+ */
+export type BusHandler = (payload: unknown, topic: string) => void;
+
+export interface Bus {
+  readonly kind: 'in-process' | 'redis';
+  publish(topic: string, payload: unknown): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  subscribe(topic: string, handler: BusHandler): Promise<() => void>;
+  close(): Promise<void>;
+}

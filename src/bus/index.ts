@@ -1,0 +1,3 @@
+export type { Bus, BusHandler } from './bus.js';
+export { InProcessBus } from './in-process-bus.js';
+export { RedisBus } from './redis-bus.js';

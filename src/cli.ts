@@ -1,0 +1,105 @@
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ConfigError, SETTINGS, readConfig } from './config.js';
+import { startServer } from './server.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const MAIN_HELP = `Patchbay ${VERSION} — self-hosted, Twilio-compatible programmable voice
+
+Usage: patchbay [command] [options]
+
+Commands:
+  start      start the server (the default command)
+
+Options:
+  -h, --help     show help (also: patchbay start --help)
+  -v, --version  print the version
+`;
+
+function startHelp(): string {
+  const rows = SETTINGS.map((s) => `  --${s.flag.padEnd(14)} ${s.env.padEnd(23)} ${s.description} [${s.default}]`);
+  return `Usage: patchbay start [options]
+
+Starts the REST API, the SIP endpoint and the media engine. Every option can also be set through the
+environment variable beside it; a flag wins over the variable.
+
+Options:                 Environment variable
+${rows.join('\n')}
+  -h, --help                                     show this help
+`;
+}
+
+/** Runs the CLI and resolves with the process exit code (the server keeps running until SIGTERM/SIGINT). */
+export async function main(argv: string[]): Promise<number> {
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'start';
+  const rest = argv[0] === command ? argv.slice(1) : argv;
+  if (command !== 'start') {
+    process.stderr.write(`patchbay: unknown command '${command}'\n\n${MAIN_HELP}`);
+    return 2;
+  }
+  const options = Object.fromEntries([
+    ...SETTINGS.map((s) => [s.flag, { type: 'string' as const }]),
+    ['help', { type: 'boolean' as const, short: 'h' }],
+    ['version', { type: 'boolean' as const, short: 'v' }],
+  ]);
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+  } catch (err) {
+    process.stderr.write(`patchbay: ${(err as Error).message}\n\n${startHelp()}`);
+    return 2;
+  }
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (values.help) {
+    process.stdout.write(argv[0] === 'start' ? startHelp() : `${MAIN_HELP}\n${startHelp()}`);
+    return 0;
+  }
+
+  let config;
+  try {
+    const flags = Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    config = readConfig(process.env, flags);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`patchbay: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const hint = e.code === 'EADDRINUSE' ? ' (another program uses that port; choose another with --http-port / --sip-port, or 0 for a free one)' : '';
+    process.stderr.write(`patchbay: could not start: ${e.message}${hint}\n`);
+    return 1;
+  }
+
+  const line = (label: string, value: string) => `  ${label.padEnd(13)} ${value}\n`;
+  process.stdout.write(
+    `\nPatchbay ${VERSION} is running\n` +
+      line('REST API', `${server.publicUrl}/2010-04-01`) +
+      line('Health', `${server.httpUrl}/health`) +
+      line('Data', `${server.store.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${server.dataLocation}`) +
+      line('Bus', server.bus.kind) +
+      line('Account SID', server.owner.sid) +
+      line('Auth Token', server.owner.authToken) +
+      `\nPoint the twilio helper library at ${server.publicUrl} with these credentials. Stop with Ctrl+C.\n\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`\n${signal} received, shutting down…\n`);
+      server.close().then(resolve, resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

@@ -1,0 +1,96 @@
+import path from 'node:path';
+import type { LogLevel } from './core/index.js';
+
+/** The configuration contract: every `PATCHBAY_*` variable, each also a `start` flag. */
+export interface Config {
+  host: string;
+  httpPort: number;
+  sipPort: number;
+  rtpPorts: { min: number; max: number };
+  /** Base of every absolute URL Patchbay hands out; defaults to http://<host>:<http port> once bound. */
+  publicUrl: string | undefined;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  accountSid: string | undefined;
+  authToken: string | undefined;
+  logLevel: LogLevel;
+}
+
+export interface Setting {
+  env: string;
+  flag: string;
+  description: string;
+  default: string;
+}
+
+export const SETTINGS: Setting[] = [
+  { env: 'PATCHBAY_HOST', flag: 'host', description: 'address to bind HTTP, SIP and RTP on', default: '0.0.0.0' },
+  { env: 'PATCHBAY_HTTP_PORT', flag: 'http-port', description: 'HTTP port (REST API, WebSocket); 0 picks a free port', default: '8080' },
+  { env: 'PATCHBAY_SIP_PORT', flag: 'sip-port', description: 'SIP port, UDP and TCP; 0 picks a free port', default: '5060' },
+  { env: 'PATCHBAY_RTP_PORTS', flag: 'rtp-ports', description: 'RTP port range', default: '20000-29999' },
+  { env: 'PATCHBAY_PUBLIC_URL', flag: 'public-url', description: 'base of every uri, media and recording URL', default: 'http://<host>:<http port>' },
+  { env: 'PATCHBAY_DATA_DIR', flag: 'data-dir', description: 'where the SQLite file, recordings and media live', default: './data' },
+  { env: 'PATCHBAY_DATABASE_URL', flag: 'database-url', description: 'postgres://… selects PostgreSQL', default: 'SQLite file in the data dir' },
+  { env: 'PATCHBAY_REDIS_URL', flag: 'redis-url', description: 'redis://… for the cluster bus', default: 'unset: in-process bus' },
+  { env: 'PATCHBAY_ACCOUNT_SID', flag: 'account-sid', description: 'owner Account SID seeded on first start', default: 'generated' },
+  { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
+  { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function port(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`${name} must be a port number 0–65535, not '${value}'`);
+  return n;
+}
+
+/**
+ * Resolves the configuration from flags (highest precedence) over environment variables over defaults, and says
+ * exactly which setting is wrong when one is.
+ */
+export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string | undefined> = {}): Config {
+  const get = (envName: string, flag: string) => flags[flag] ?? (env[envName] === '' ? undefined : env[envName]);
+  const rtp = get('PATCHBAY_RTP_PORTS', 'rtp-ports') ?? '20000-29999';
+  const range = /^(\d+)-(\d+)$/.exec(rtp);
+  if (!range) throw new ConfigError(`PATCHBAY_RTP_PORTS must look like 20000-29999, not '${rtp}'`);
+  const rtpPorts = { min: port('PATCHBAY_RTP_PORTS', range[1]), max: port('PATCHBAY_RTP_PORTS', range[2]) };
+  if (rtpPorts.min > rtpPorts.max || rtpPorts.max - rtpPorts.min < 1) {
+    throw new ConfigError(`PATCHBAY_RTP_PORTS must be an ascending range of at least two ports, not '${rtp}'`);
+  }
+  const logLevel = (get('PATCHBAY_LOG_LEVEL', 'log-level') ?? 'info') as LogLevel;
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`PATCHBAY_LOG_LEVEL must be one of ${LEVELS.join(', ')}, not '${logLevel}'`);
+  const accountSid = get('PATCHBAY_ACCOUNT_SID', 'account-sid');
+  if (accountSid !== undefined && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) {
+    throw new ConfigError(`PATCHBAY_ACCOUNT_SID must be AC followed by 32 hex digits, not '${accountSid}'`);
+  }
+  const authToken = get('PATCHBAY_AUTH_TOKEN', 'auth-token');
+  if (authToken !== undefined && !/^[0-9A-Za-z]{16,64}$/.test(authToken)) {
+    throw new ConfigError('PATCHBAY_AUTH_TOKEN must be 16–64 letters or digits');
+  }
+  const publicUrl = get('PATCHBAY_PUBLIC_URL', 'public-url');
+  if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
+    throw new ConfigError(`PATCHBAY_PUBLIC_URL must be an http(s) URL, not '${publicUrl}'`);
+  }
+  return {
+    host: get('PATCHBAY_HOST', 'host') ?? '0.0.0.0',
+    httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
+    sipPort: port('PATCHBAY_SIP_PORT', get('PATCHBAY_SIP_PORT', 'sip-port') ?? '5060'),
+    rtpPorts,
+    publicUrl: publicUrl?.replace(/\/+$/, ''),
+    dataDir: path.resolve(get('PATCHBAY_DATA_DIR', 'data-dir') ?? './data'),
+    databaseUrl: get('PATCHBAY_DATABASE_URL', 'database-url'),
+    redisUrl: get('PATCHBAY_REDIS_URL', 'redis-url'),
+    accountSid,
+    authToken,
+    logLevel,
+  };
+}
