@@ -1,0 +1,159 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+/** Raw HTTP at the edges the helper library never produces: bad credentials, bodies, parameters and paths. */
+let t: TestServer;
+let auth: string;
+
+before(async () => {
+  t = await startTestServer();
+  auth = 'Basic ' + Buffer.from(`${t.accountSid}:${t.authToken}`).toString('base64');
+});
+after(async () => {
+  await t.close();
+});
+
+const inject = (opts: InjectOptions): Promise<LightMyRequestResponse> => t.server.http.inject(opts);
+const base = () => `/2010-04-01/Accounts/${t.accountSid}`;
+
+function assertTwilioError(res: { statusCode: number; json(): unknown }, status: number, code: number): void {
+  assert.equal(res.statusCode, status);
+  const body = res.json() as Record<string, unknown>;
+  assert.deepEqual(Object.keys(body).sort(), ['code', 'message', 'more_info', 'status']);
+  assert.equal(body.code, code);
+  assert.equal(body.status, status);
+  assert.equal(body.more_info, `https://www.twilio.com/docs/errors/${code}`);
+  assert.ok(typeof body.message === 'string' && body.message.length > 0);
+}
+
+describe('authentication edges', () => {
+  it('answers missing and malformed Authorization headers with 401 / 20003 and a Basic challenge', async () => {
+    for (const authorization of [undefined, 'Bearer abc', 'Basic !!!', 'Basic ' + Buffer.from('nocolon').toString('base64'), 'Basic']) {
+      const res = await inject({ method: 'GET', url: `${base()}/Calls.json`, headers: authorization ? { authorization } : {} });
+      assertTwilioError(res, 401, 20003);
+      assert.equal(res.headers['www-authenticate'], 'Basic realm="Twilio API"');
+    }
+  });
+});
+
+describe('body edges', () => {
+  it('refuses bodies over the limit with 413 and loses nothing', async () => {
+    const res = await inject({
+      method: 'POST',
+      url: `${base()}/Applications.json`,
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'FriendlyName=' + 'x'.repeat(2 * 1024 * 1024),
+    });
+    assertTwilioError(res, 413, 20413);
+    const ok = await inject({ method: 'GET', url: `${base()}/Applications.json`, headers: { authorization: auth } });
+    assert.equal(ok.statusCode, 200);
+  });
+
+  it('refuses bodies that are not form-encoded with 415', async () => {
+    const res = await inject({
+      method: 'POST', url: `${base()}/Applications.json`,
+      headers: { authorization: auth, 'content-type': 'text/csv' }, payload: 'a,b',
+    });
+    assertTwilioError(res, 415, 20415);
+  });
+
+  it('ignores unknown parameters and keeps repeated keys', async () => {
+    const res = await inject({
+      method: 'POST', url: `${base()}/Applications.json`,
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'FriendlyName=a&FriendlyName=b&Bogus=1&VoiceMethod=get',
+    });
+    assert.equal(res.statusCode, 201);
+    assert.equal(res.json().friendly_name, 'a');
+    assert.equal(res.json().voice_method, 'GET');
+  });
+
+  it('rejects malformed parameter values with 400 and a Twilio code', async () => {
+    const post = (payload: string) => inject({
+      method: 'POST', url: `${base()}/Applications.json`,
+      headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' }, payload,
+    });
+    assertTwilioError(await post('VoiceMethod=PUT'), 400, 20001);
+    assertTwilioError(await post('VoiceCallerIdLookup=maybe'), 400, 20001);
+    assertTwilioError(await post('VoiceUrl=ftp://example.com/x'), 400, 21205);
+    assertTwilioError(await post('FriendlyName=' + 'n'.repeat(65)), 400, 20001);
+  });
+});
+
+describe('paging and path edges', () => {
+  it('validates PageSize, Page and PageToken', async () => {
+    for (const q of ['PageSize=0', 'PageSize=1001', 'PageSize=abc', 'Page=-1', 'PageToken=nonsense']) {
+      assertTwilioError(await inject({ method: 'GET', url: `${base()}/Calls.json?${q}`, headers: { authorization: auth } }), 400, 20001);
+    }
+    const res = await inject({ method: 'GET', url: `${base()}/Calls.json?PageSize=1000&To=%2B1555`, headers: { authorization: auth } });
+    const body = res.json();
+    assert.equal(body.page_size, 1000);
+    assert.equal(body.first_page_uri, `${base()}/Calls.json?To=%2B1555&PageSize=1000&Page=0`);
+    assert.equal(body.next_page_uri, null);
+    assert.equal(body.previous_page_uri, null);
+    assert.equal(body.start, 0);
+  });
+
+  it('answers unknown paths and SIDs with 404 / 20404', async () => {
+    assertTwilioError(await inject({ method: 'GET', url: '/nowhere', headers: { authorization: auth } }), 404, 20404);
+    assertTwilioError(await inject({ method: 'GET', url: `${base()}/Calls/CAnotasid.json`, headers: { authorization: auth } }), 404, 20404);
+    assertTwilioError(await inject({ method: 'PUT', url: `${base()}/Calls.json`, headers: { authorization: auth } }), 404, 20404);
+  });
+
+  it('reports health once every component is up', async () => {
+    const res = await inject({ method: 'GET', url: '/health' });
+    assert.equal(res.statusCode, 200);
+    assert.equal(res.json().status, 'ok');
+  });
+});
+
+describe('property: random requests', () => {
+  it('every answer is a well-formed Twilio error or success, never a 500', async () => {
+    const paths = ['/Calls.json', '/Applications.json', '/IncomingPhoneNumbers.json', '/Keys.json', '/Recordings.json',
+      '/Notifications.json', '.json', '/Applications/AP00000000000000000000000000000000.json', '/IncomingPhoneNumbers/Local.json'];
+    const param = fc.constantFrom('FriendlyName', 'VoiceUrl', 'VoiceMethod', 'PhoneNumber', 'AreaCode', 'PageSize', 'PageToken',
+      'Status', 'StartTime>', 'Log', 'AccountSid', 'VoiceCallerIdLookup', 'SmsApplicationSid', 'Bogus', '');
+    const value = fc.oneof(fc.string(), fc.constantFrom('', 'true', 'GET', 'https://example.com/x', '+14155550100', '2024-01-01', '0', '1001', 'AC00'));
+    const authHeader = fc.oneof(
+      fc.constant(auth),
+      fc.string().map((s) => 'Basic ' + Buffer.from(s).toString('base64')),
+      fc.string(),
+      fc.constant(undefined),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'DELETE'),
+        fc.constantFrom(...paths),
+        fc.array(fc.tuple(param, value), { maxLength: 6 }),
+        authHeader,
+        fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'),
+        async (method, p, pairs, authorization, contentType) => {
+          const form = new URLSearchParams(pairs).toString();
+          const headers: Record<string, string> = {};
+          if (authorization !== undefined) headers.authorization = authorization;
+          const res = await inject({
+            method,
+            url: `${base()}${p}${method === 'GET' ? `?${form}` : ''}`,
+            headers: method === 'POST' ? { ...headers, 'content-type': contentType } : headers,
+            payload: method === 'POST' ? form : undefined,
+          });
+          assert.ok(res.statusCode < 500, `${method} ${p} ${form} → ${res.statusCode} ${res.body}`);
+          if (res.statusCode === 204) return;
+          const body = res.json() as Record<string, unknown>;
+          if (res.statusCode >= 400) {
+            assert.equal(typeof body.code, 'number');
+            assert.equal(body.status, res.statusCode);
+            assert.equal(typeof body.message, 'string');
+            assert.equal(body.more_info, `https://www.twilio.com/docs/errors/${String(body.code)}`);
+          } else {
+            assert.ok(typeof body.uri === 'string' || typeof body.sid === 'string', `success without uri or sid: ${res.body}`);
+          }
+        },
+      ),
+      { numRuns: 400, seed: 20261121 },
+    );
+  });
+});

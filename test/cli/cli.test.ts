@@ -1,0 +1,93 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/patchbay.mjs');
+
+function run(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30_000 });
+}
+
+/** Starts the real CLI, waits for its summary, and returns what it printed plus a way to stop it with SIGTERM. */
+async function start(env: Record<string, string>): Promise<{ summary: string; stop: () => Promise<{ code: number | null; output: string }> }> {
+  const child = spawn(process.execPath, [BIN, 'start', '--http-port', '0', '--sip-port', '0', '--host', '127.0.0.1'], {
+    env: { ...process.env, PATCHBAY_LOG_LEVEL: 'warn', ...env },
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 30_000;
+  while (!output.includes('Stop with Ctrl+C')) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    summary: output,
+    async stop() {
+      child.kill('SIGTERM');
+      return { code: await exited, output };
+    },
+  };
+}
+
+describe('patchbay CLI', () => {
+  it('prints help for the program and for start', () => {
+    const main = run(['--help']);
+    assert.equal(main.status, 0);
+    assert.match(main.stdout, /Usage: patchbay \[command\]/);
+    const startHelp = run(['start', '--help']);
+    assert.equal(startHelp.status, 0);
+    for (const flag of ['--host', '--http-port', '--sip-port', '--rtp-ports', '--public-url', '--data-dir', '--database-url',
+      '--redis-url', '--account-sid', '--auth-token', '--log-level']) {
+      assert.ok(startHelp.stdout.includes(flag), `help lacks ${flag}`);
+    }
+    assert.match(startHelp.stdout, /PATCHBAY_HTTP_PORT/);
+  });
+
+  it('explains bad configuration and unknown commands with exit code 2', () => {
+    const badPort = run(['start', '--http-port', 'eighty']);
+    assert.equal(badPort.status, 2);
+    assert.match(badPort.stderr, /PATCHBAY_HTTP_PORT must be a port number/);
+    const badEnv = run(['start'], { PATCHBAY_RTP_PORTS: '30000' });
+    assert.equal(badEnv.status, 2);
+    assert.match(badEnv.stderr, /PATCHBAY_RTP_PORTS/);
+    const unknown = run(['launch']);
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /unknown command 'launch'/);
+  });
+
+  it('starts, prints one summary, serves /health, stops on SIGTERM and keeps the owner across restarts', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-cli-'));
+    try {
+      const sid = 'AC' + 'ab'.repeat(16);
+      const token = 'cd'.repeat(16);
+      const first = await start({ PATCHBAY_DATA_DIR: dataDir, PATCHBAY_ACCOUNT_SID: sid, PATCHBAY_AUTH_TOKEN: token });
+      assert.match(first.summary, new RegExp(`Account SID\\s+${sid}`));
+      assert.match(first.summary, new RegExp(`Auth Token\\s+${token}`));
+      assert.match(first.summary, /Data\s+SQLite .*patchbay\.db/);
+      const api = /REST API\s+(http:\/\/127\.0\.0\.1:\d+)\/2010-04-01/.exec(first.summary);
+      assert.ok(api, first.summary);
+      const health = await fetch(`${api[1]}/health`);
+      assert.equal(health.status, 200);
+      const account = await fetch(`${api[1]}/2010-04-01/Accounts/${sid}.json`, {
+        headers: { authorization: 'Basic ' + Buffer.from(`${sid}:${token}`).toString('base64') },
+      });
+      assert.equal(account.status, 200);
+      const stopped = await first.stop();
+      assert.equal(stopped.code, 0, stopped.output);
+      assert.match(stopped.output, /SIGTERM received, shutting down/);
+
+      // Second start without the variables: the stored owner is kept, not regenerated.
+      const second = await start({ PATCHBAY_DATA_DIR: dataDir });
+      assert.match(second.summary, new RegExp(`Account SID\\s+${sid}`));
+      assert.equal((await second.stop()).code, 0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
