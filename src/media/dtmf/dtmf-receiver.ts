@@ -125,6 +125,13 @@ export class DtmfReceiver {
     if (this.active && nowMs - this.lastPacketAt > this.endTimeoutMs) this.finish(false);
   }
 
+  /** Forget all state (a new RTP source: its timestamps start afresh, RFC 3550 §5.1). No notification is sent. */
+  reset(): void {
+    this.active = false;
+    this.hasEnded = false;
+    this.lastSeq = -1;
+  }
+
   /** Whether a key is currently held (an event started and not yet ended). */
   get inEvent(): boolean {
     return this.active;

@@ -7,3 +7,8 @@ export { RtcpReceiverReport } from './rtcp-receiver-report.js';
 export { RtcpSourceDescription, SDES_CNAME, SDES_END, type SdesChunk, type SdesItem } from './rtcp-source-description.js';
 export { RtcpGoodbye } from './rtcp-goodbye.js';
 export { RtcpCompound, RtcpUnknown, type RtcpPacket } from './rtcp-compound.js';
+export { ReceiveStatistics } from './receive-statistics.js';
+export { PortAllocator, type PortRange } from './port-allocator.js';
+export {
+  RtpSession, type RtpSessionOptions, type RtpSessionDelegate, type RtpSessionStats, type RtpEndpoint,
+} from './rtp-session.js';

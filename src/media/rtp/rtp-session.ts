@@ -1,0 +1,527 @@
+/**
+ * One RTP session (RFC 3550): a UDP socket pair (or one socket with rtcp-mux, RFC 5761) carrying one audio stream
+ * each way, with its RTCP.
+ *
+ * Sending side (§5.1): random initial sequence number, timestamp and SSRC (§8.1 — SSRC collisions are not resolved,
+ * see `onRtcp`), the marker bit on the first packet of each talk spurt (RFC 3551 §4.1), sequence +1 per packet,
+ * timestamp advancing by the samples of each frame (also across frames that are not sent: `skipMedia`).
+ *
+ * Receiving side: packets are parsed in place into one reused `RtpPacket`; statistics per RFC 3550 Appendix A
+ * (`ReceiveStatistics`); RFC 4733 telephone-events go to a `DtmfReceiver`. Symmetric RTP (RFC 4961) with latching:
+ * media is sent to where the peer's media comes from, since SDP addresses of callers behind NAT are unreachable — the
+ * first valid packet latches; after that a new source must send `relatchPackets` valid packets in a row.
+ *
+ * RTCP (§6): a compound SR or RR + SDES CNAME every `rtcpIntervalMs` (default 5 s), randomized over [0.5, 1.5] × the
+ * interval (§6.3.1, simplified: no bandwidth-based scaling since each session is one sender and one receiver), BYE
+ * on close (§6.6).
+ *
+ * `close()` is synchronous and idempotent (STYLE item 8): the timer is cleared, BYE sent, the sockets closed and the
+ * ports returned to the allocator at once.
+ *
+ * The send path does not allocate in this module: headers are written into a small ring of preallocated buffers, and
+ * the socket's lookup resolves IP literals synchronously so that Node hands the datagram to the kernel within the
+ * `send` call (a ring slot is reused only several packets later, covering the rare EAGAIN queueing).
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup } from 'node:dns';
+import { isIP } from 'node:net';
+import { randomBytes, randomInt } from 'node:crypto';
+import { systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
+import { DtmfReceiver, type DtmfEvent } from '../dtmf/index.js';
+import { RtpPacket, writeRtpHeader, RTP_FIXED_HEADER_SIZE } from './rtp-packet.js';
+import type { ParseFailure } from './parse-result.js';
+import { ReceiveStatistics } from './receive-statistics.js';
+import type { PortAllocator } from './port-allocator.js';
+import { RtcpCompound, type RtcpPacket } from './rtcp-compound.js';
+import { RtcpSenderReport } from './rtcp-sender-report.js';
+import { RtcpReceiverReport } from './rtcp-receiver-report.js';
+import { RtcpReportBlock } from './rtcp-report-block.js';
+import { RtcpSourceDescription } from './rtcp-source-description.js';
+import { RtcpGoodbye } from './rtcp-goodbye.js';
+
+export interface RtpEndpoint {
+  address: string;
+  port: number;
+}
+
+/** What a session tells its owner. Every method is optional; a method that throws is logged and ignored. */
+export interface RtpSessionDelegate {
+  /** A media (non-telephone-event) packet. `packet` is reused: copy what you keep before returning. */
+  onPacket?(packet: RtpPacket, session: RtpSession): void;
+  /** A key press started (RFC 4733). */
+  onDtmfStart?(event: DtmfEvent, session: RtpSession): void;
+  /** A key press completed (RFC 4733). */
+  onDtmf?(event: DtmfEvent, session: RtpSession): void;
+  /** An RTCP compound packet arrived. */
+  onRtcp?(compound: RtcpCompound, session: RtpSession): void;
+  /** Outgoing media now goes to `remote` (latching). */
+  onLatch?(remote: RtpEndpoint, session: RtpSession): void;
+  /** The peer sent an RTCP BYE. */
+  onBye?(session: RtpSession): void;
+  onClose?(session: RtpSession): void;
+}
+
+export interface RtpSessionOptions {
+  /** Port source. Without one, ephemeral ports are bound (tests, benchmarks). */
+  allocator?: PortAllocator;
+  /** Local address to bind (default 0.0.0.0). */
+  bindAddress?: string;
+  /** Where to send, as the SDP said (may be corrected by latching). */
+  remote?: RtpEndpoint;
+  /** Remote RTCP port when not muxed (default remote.port + 1, RFC 3605 absent `a=rtcp`). */
+  remoteRtcpPort?: number;
+  /** RTP and RTCP on one port (RFC 5761). */
+  rtcpMux?: boolean;
+  /** Payload type of outgoing media (default 0, PCMU). */
+  payloadType?: number;
+  clockRate?: number;
+  /** Negotiated telephone-event payload type, or null when not negotiated (default 101). */
+  telephoneEventPayloadType?: number | null;
+  /** Symmetric RTP with latching (default true). */
+  symmetric?: boolean;
+  /** Valid packets in a row needed from a new source once latched (default 3). */
+  relatchPackets?: number;
+  /** Mean RTCP interval in ms; 0 disables periodic RTCP (default 5000). */
+  rtcpIntervalMs?: number;
+  cname?: string;
+  ssrc?: number;
+  initialSequence?: number;
+  initialTimestamp?: number;
+  clock?: Clock;
+  logger?: Logger;
+  delegate?: RtpSessionDelegate;
+}
+
+export interface RtpSessionStats {
+  packetsSent: number;
+  octetsSent: number;
+  packetsReceived: number;
+  octetsReceived: number;
+  /** Cumulative packets lost from the current remote source (RFC 3550 A.3). */
+  cumulativeLost: number;
+  /** Fraction lost over the last RTCP report interval (0..1). */
+  fractionLost: number;
+  /** Interarrival jitter in ms (A.8). */
+  jitterMs: number;
+  extendedHighestSequence: number;
+  /** Datagrams rejected by the parser, by reason. */
+  malformed: Partial<Record<ParseFailure, number>>;
+  /** The last report block the peer sent about our stream, if any. */
+  remoteReport: RtcpReportBlock | undefined;
+}
+
+const RING = 8;
+const MAX_DATAGRAM = 1500;
+const NTP_EPOCH_OFFSET = 2208988800; // seconds from 1900-01-01 to 1970-01-01
+
+type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
+
+/** dgram lookup that answers IP literals synchronously (dns.lookup defers them to the next tick). */
+function literalFirstLookup(hostname: string, options: unknown, callback: LookupCallback): void {
+  const family = isIP(hostname);
+  if (family !== 0) {
+    callback(null, hostname, family);
+    return;
+  }
+  const requested = typeof options === 'number' ? options : 4;
+  dnsLookup(hostname, { family: requested }, callback);
+}
+
+export class RtpSession {
+  private readonly socket: Socket;
+  private readonly rtcpSocket: Socket | undefined;
+  private readonly allocator: PortAllocator | undefined;
+  private readonly allocatedPort: number | undefined;
+  private readonly clock: Clock;
+  private readonly logger: Logger | undefined;
+  private readonly clockRate: number;
+  private readonly symmetric: boolean;
+  private readonly relatchPackets: number;
+  private readonly rtcpIntervalMs: number;
+  private readonly rxPacket = new RtpPacket();
+  private readonly rxStats: ReceiveStatistics;
+  private readonly dtmf: DtmfReceiver;
+  private readonly ring: Buffer[] = [];
+  private ringIndex = 0;
+  private rtcpTimer: TimerHandle | undefined;
+  private closed = false;
+
+  readonly ssrc: number;
+  readonly cname: string;
+  readonly rtcpMux: boolean;
+  payloadType: number;
+  telephoneEventPayloadType: number | null;
+  delegate: RtpSessionDelegate;
+
+  private sequence: number;
+  private timestamp: number;
+  private markerPending = true;
+  private remote: RtpEndpoint | undefined;
+  private remoteRtcp: RtpEndpoint | undefined;
+  private latched = false;
+  private candidateAddress = '';
+  private candidatePort = 0;
+  private candidateCount = 0;
+  private packetsSent = 0;
+  private octetsSent = 0;
+  private lastRtpTimestampSent = 0;
+  private lastSendAt = 0;
+  private sentSinceReport = false;
+  private lastFractionLost = 0;
+  private lastSrCompact = 0;
+  private lastSrArrival = 0;
+  private remoteReport: RtcpReportBlock | undefined;
+  private readonly malformed: Partial<Record<ParseFailure, number>> = {};
+
+  private constructor(
+    socket: Socket, rtcpSocket: Socket | undefined, allocatedPort: number | undefined, options: RtpSessionOptions,
+  ) {
+    this.socket = socket;
+    this.rtcpSocket = rtcpSocket;
+    this.allocator = options.allocator;
+    this.allocatedPort = allocatedPort;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger;
+    this.clockRate = options.clockRate ?? 8000;
+    this.symmetric = options.symmetric ?? true;
+    this.relatchPackets = options.relatchPackets ?? 3;
+    this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.rtcpMux = options.rtcpMux ?? false;
+    this.payloadType = options.payloadType ?? 0;
+    this.telephoneEventPayloadType = options.telephoneEventPayloadType === undefined ? 101 : options.telephoneEventPayloadType;
+    this.delegate = options.delegate ?? {};
+    this.ssrc = options.ssrc ?? randomBytes(4).readUInt32BE(0);
+    this.sequence = options.initialSequence ?? randomInt(0, 0x10000);
+    this.timestamp = options.initialTimestamp ?? randomBytes(4).readUInt32BE(0);
+    this.cname = options.cname ?? `${randomBytes(8).toString('hex')}@patchbay`;
+    this.rxStats = new ReceiveStatistics(this.clockRate);
+    this.dtmf = new DtmfReceiver({
+      onDtmfStart: (e) => this.emit('onDtmfStart', (d) => d.onDtmfStart?.(e, this)),
+      onDtmf: (e) => this.emit('onDtmf', (d) => d.onDtmf?.(e, this)),
+    }, { clockRate: this.clockRate, logger: this.logger });
+    for (let i = 0; i < RING; i++) this.ring.push(Buffer.alloc(MAX_DATAGRAM));
+    if (options.remote) this.setRemote(options.remote, options.remoteRtcpPort);
+    socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, false));
+    socket.on('error', (err) => this.logger?.warn({ err }, 'RTP socket error'));
+    rtcpSocket?.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, true));
+    rtcpSocket?.on('error', (err) => this.logger?.warn({ err }, 'RTCP socket error'));
+    this.scheduleRtcp();
+  }
+
+  /**
+   * Bind a session. With an allocator, tries pairs from its range until one binds (ports in use by other processes are
+   * skipped); rejects with an Error when the range is exhausted.
+   */
+  static async open(options: RtpSessionOptions = {}): Promise<RtpSession> {
+    const address = options.bindAddress ?? '0.0.0.0';
+    const mux = options.rtcpMux ?? false;
+    const allocator = options.allocator;
+    if (!allocator) {
+      const rtp = await bind(address, 0);
+      const rtcp = mux ? undefined : await bind(address, 0).catch((err: unknown) => { rtp.close(); throw err; });
+      return new RtpSession(rtp, rtcp, undefined, options);
+    }
+    for (let attempt = 0; attempt < allocator.capacity; attempt++) {
+      const port = allocator.allocate();
+      if (port === undefined) break;
+      let rtp: Socket | undefined;
+      try {
+        rtp = await bind(address, port);
+        const rtcp = mux ? undefined : await bind(address, port + 1);
+        return new RtpSession(rtp, rtcp, port, options);
+      } catch (err) {
+        rtp?.close();
+        allocator.release(port);
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+    throw new Error('no free RTP port in the configured range');
+  }
+
+  get localPort(): number {
+    return this.socket.address().port;
+  }
+
+  /** Local RTCP port (the RTP port with rtcp-mux). */
+  get localRtcpPort(): number {
+    return this.rtcpSocket ? this.rtcpSocket.address().port : this.localPort;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Current destination of outgoing media (after latching). */
+  get remoteEndpoint(): RtpEndpoint | undefined {
+    return this.remote;
+  }
+
+  /** The RTP timestamp the next media packet will carry. */
+  get currentTimestamp(): number {
+    return this.timestamp;
+  }
+
+  get nextSequenceNumber(): number {
+    return this.sequence;
+  }
+
+  /** Set the destination from SDP (offer/answer or re-INVITE); latching starts over. */
+  setRemote(remote: RtpEndpoint, rtcpPort?: number): void {
+    this.remote = { address: remote.address, port: remote.port };
+    this.remoteRtcp = this.rtcpMux ? this.remote : { address: remote.address, port: rtcpPort ?? remote.port + 1 };
+    this.latched = false;
+    this.candidateCount = 0;
+  }
+
+  /** Mark the next media packet as the first of a talk spurt (marker bit, RFC 3551 §4.1). */
+  startTalkSpurt(): void {
+    this.markerPending = true;
+  }
+
+  /**
+   * Send one media frame of `samples` timestamp units (default: one per payload byte, as for G.711). Returns false when
+   * there is nowhere to send yet or the session is closed. No allocation.
+   */
+  sendMedia(payload: Uint8Array, offset = 0, length = payload.length - offset, samples = length): boolean {
+    const sent = this.sendPacket(this.payloadType, this.markerPending, this.timestamp, payload, offset, length);
+    if (sent) this.markerPending = false;
+    this.timestamp = (this.timestamp + samples) >>> 0;
+    return sent;
+  }
+
+  /** Let `samples` of media time pass without sending (silence, or a DTMF event in progress). */
+  skipMedia(samples: number): void {
+    this.timestamp = (this.timestamp + samples) >>> 0;
+    this.markerPending = true;
+  }
+
+  /** RFC 4733 sink for `DtmfSender`: a telephone-event packet on this session's SSRC and sequence. */
+  sendTelephoneEvent(payload: Uint8Array, timestamp: number, marker: boolean): void {
+    if (this.telephoneEventPayloadType === null) return;
+    this.sendPacket(this.telephoneEventPayloadType, marker, timestamp, payload, 0, payload.length);
+  }
+
+  /**
+   * Send a packet with an explicit payload type, marker and timestamp on this session's SSRC and next sequence number
+   * (used by the bridge to forward media). Returns false when there is no destination or the session is closed.
+   */
+  sendPacket(
+    payloadType: number, marker: boolean, timestamp: number, payload: Uint8Array, offset: number, length: number,
+  ): boolean {
+    const remote = this.remote;
+    if (this.closed || remote === undefined) return false;
+    if (length > MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
+    const buf = this.ring[this.ringIndex];
+    this.ringIndex = (this.ringIndex + 1) % RING;
+    writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrc);
+    if (offset === 0 && length === payload.length) buf.set(payload, RTP_FIXED_HEADER_SIZE);
+    else for (let i = 0; i < length; i++) buf[RTP_FIXED_HEADER_SIZE + i] = payload[offset + i];
+    this.socket.send(buf, 0, RTP_FIXED_HEADER_SIZE + length, remote.port, remote.address);
+    this.sequence = (this.sequence + 1) & 0xffff;
+    this.packetsSent++;
+    this.octetsSent += length;
+    this.lastRtpTimestampSent = timestamp;
+    this.lastSendAt = this.clock.now();
+    this.sentSinceReport = true;
+    return true;
+  }
+
+  /** Statistics snapshot (allocates; for metrics and tests, not the hot path). */
+  get stats(): RtpSessionStats {
+    const rx = this.rxStats;
+    return {
+      packetsSent: this.packetsSent,
+      octetsSent: this.octetsSent,
+      packetsReceived: rx.packets,
+      octetsReceived: rx.octets,
+      cumulativeLost: rx.cumulativeLost,
+      fractionLost: this.lastFractionLost / 256,
+      jitterMs: rx.jitterMs,
+      extendedHighestSequence: rx.extendedHighestSequence,
+      malformed: { ...this.malformed },
+      remoteReport: this.remoteReport,
+    };
+  }
+
+  /** Build the compound RTCP packet this session would send now (SR or RR, SDES CNAME, optionally BYE). */
+  buildRtcp(bye = false): RtcpCompound {
+    const blocks: RtcpReportBlock[] = [];
+    const rx = this.rxStats;
+    if (rx.isValid) {
+      this.lastFractionLost = rx.takeFractionLost();
+      const now = this.clock.now();
+      const dlsr = this.lastSrArrival === 0 ? 0 : Math.floor(((now - this.lastSrArrival) * 65536) / 1000);
+      blocks.push(new RtcpReportBlock(
+        rx.ssrc, this.lastFractionLost, rx.cumulativeLost, rx.extendedHighestSequence, rx.jitter, this.lastSrCompact,
+        dlsr >>> 0,
+      ));
+    }
+    const packets: RtcpPacket[] = [];
+    if (this.sentSinceReport) {
+      const now = this.clock.now();
+      const seconds = Math.floor(now / 1000);
+      const fraction = Math.floor(((now % 1000) / 1000) * 4294967296);
+      // The RTP timestamp corresponding to the NTP time (§6.4.1): extrapolated from the last packet sent.
+      const rtpNow = (this.lastRtpTimestampSent + Math.round(((now - this.lastSendAt) * this.clockRate) / 1000)) >>> 0;
+      packets.push(new RtcpSenderReport(
+        this.ssrc, (seconds + NTP_EPOCH_OFFSET) >>> 0, fraction >>> 0, rtpNow, this.packetsSent >>> 0,
+        this.octetsSent >>> 0, blocks,
+      ));
+    } else {
+      packets.push(new RtcpReceiverReport(this.ssrc, blocks));
+    }
+    packets.push(RtcpSourceDescription.withCname(this.ssrc, this.cname));
+    if (bye) packets.push(new RtcpGoodbye([this.ssrc]));
+    return new RtcpCompound(packets);
+  }
+
+  /** Send a compound RTCP report now (also done periodically). */
+  sendRtcp(bye = false): boolean {
+    const remote = this.remoteRtcp;
+    if (this.closed || remote === undefined) return false;
+    const bytes = this.buildRtcp(bye).serialize();
+    this.sentSinceReport = false;
+    (this.rtcpSocket ?? this.socket).send(bytes, 0, bytes.length, remote.port, remote.address);
+    return true;
+  }
+
+  /** Synchronous, idempotent: BYE, close the sockets, release the ports. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (this.packetsSent > 0) this.sendRtcp(true);
+    } catch (err) {
+      this.logger?.debug({ err }, 'RTCP BYE on close failed');
+    }
+    this.closed = true;
+    this.clock.clearTimeout(this.rtcpTimer);
+    this.rtcpTimer = undefined;
+    this.socket.removeAllListeners('message');
+    this.socket.close();
+    if (this.rtcpSocket) {
+      this.rtcpSocket.removeAllListeners('message');
+      this.rtcpSocket.close();
+    }
+    if (this.allocator && this.allocatedPort !== undefined) this.allocator.release(this.allocatedPort);
+    this.emit('onClose', (d) => d.onClose?.(this));
+  }
+
+  private onDatagram(msg: Buffer, rinfo: RemoteInfo, onRtcpSocket: boolean): void {
+    if (this.closed) return;
+    if (onRtcpSocket || (this.rtcpMux && RtpPacket.looksLikeRtcp(msg))) {
+      this.onRtcpDatagram(msg, rinfo);
+      return;
+    }
+    const p = this.rxPacket;
+    const reason = p.decode(msg);
+    if (reason !== null) {
+      this.malformed[reason] = (this.malformed[reason] ?? 0) + 1;
+      return;
+    }
+    const now = this.clock.now();
+    if (this.symmetric) this.latch(rinfo);
+    const rx = this.rxStats;
+    if (!rx.isStarted || p.ssrc !== rx.ssrc) {
+      // A new source (first packet, or the peer changed SSRC): statistics and DTMF state start over.
+      rx.reset(p.ssrc, p.sequenceNumber);
+      this.dtmf.reset();
+    }
+    rx.update(p.sequenceNumber, p.payloadLength);
+    if (p.payloadType === this.telephoneEventPayloadType) {
+      this.dtmf.receive(p.sequenceNumber, p.timestamp, p.buffer, p.payloadOffset, p.payloadLength, now);
+      return;
+    }
+    // Jitter from media packets only: telephone-events repeat their start timestamp (RFC 4733 §2.5.1.2).
+    rx.updateJitter(p.timestamp, now);
+    this.dtmf.expire(now);
+    this.emit('onPacket', (d) => d.onPacket?.(p, this));
+  }
+
+  private latch(rinfo: RemoteInfo): void {
+    const remote = this.remote;
+    if (remote !== undefined && remote.address === rinfo.address && remote.port === rinfo.port) {
+      this.latched = true;
+      this.candidateCount = 0;
+      return;
+    }
+    if (this.latched) {
+      if (rinfo.address === this.candidateAddress && rinfo.port === this.candidatePort) this.candidateCount++;
+      else {
+        this.candidateAddress = rinfo.address;
+        this.candidatePort = rinfo.port;
+        this.candidateCount = 1;
+      }
+      if (this.candidateCount < this.relatchPackets) return;
+    }
+    this.latched = true;
+    this.candidateCount = 0;
+    this.remote = { address: rinfo.address, port: rinfo.port };
+    if (this.rtcpMux) this.remoteRtcp = this.remote;
+    else if (this.remoteRtcp === undefined) this.remoteRtcp = { address: rinfo.address, port: rinfo.port + 1 };
+    const latchedTo = this.remote;
+    this.emit('onLatch', (d) => d.onLatch?.(latchedTo, this));
+  }
+
+  private onRtcpDatagram(msg: Buffer, rinfo: RemoteInfo): void {
+    const parsed = RtcpCompound.parse(msg);
+    if (!parsed.ok) {
+      this.malformed[parsed.reason] = (this.malformed[parsed.reason] ?? 0) + 1;
+      return;
+    }
+    if (this.symmetric && !this.rtcpMux) this.remoteRtcp = { address: rinfo.address, port: rinfo.port };
+    const now = this.clock.now();
+    let bye = false;
+    for (const packet of parsed.value.packets) {
+      if (packet instanceof RtcpSenderReport) {
+        this.lastSrCompact = packet.compactNtp;
+        this.lastSrArrival = now;
+      }
+      if (packet instanceof RtcpSenderReport || packet instanceof RtcpReceiverReport) {
+        for (const block of packet.reports) if (block.ssrc === this.ssrc) this.remoteReport = block;
+      }
+      if (packet instanceof RtcpGoodbye) bye = true;
+    }
+    this.emit('onRtcp', (d) => d.onRtcp?.(parsed.value, this));
+    if (bye) this.emit('onBye', (d) => d.onBye?.(this));
+  }
+
+  private scheduleRtcp(): void {
+    if (this.rtcpIntervalMs <= 0 || this.closed) return;
+    // §6.3.1: randomize over [0.5, 1.5] × the interval so that sessions started together do not report together.
+    const delay = this.rtcpIntervalMs * (0.5 + Math.random());
+    this.rtcpTimer = this.clock.setTimeout(() => {
+      this.rtcpTimer = undefined;
+      if (this.closed) return;
+      try {
+        this.sendRtcp();
+      } catch (err) {
+        this.logger?.warn({ err }, 'RTCP report failed');
+      }
+      this.dtmf.expire(this.clock.now());
+      this.scheduleRtcp();
+    }, delay);
+  }
+
+  private emit(name: keyof RtpSessionDelegate, call: (delegate: RtpSessionDelegate) => void): void {
+    try {
+      call(this.delegate);
+    } catch (err) {
+      this.logger?.error({ err, event: name }, 'RTP session listener threw');
+    }
+  }
+}
+
+function bind(address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: 'udp4', lookup: literalFirstLookup });
+    const onError = (err: Error): void => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind({ port, address, exclusive: true }, () => {
+      socket.off('error', onError);
+      resolve(socket);
+    });
+  });
+}
