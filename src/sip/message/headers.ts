@@ -114,6 +114,17 @@ export class Headers implements Iterable<HeaderField> {
     return this;
   }
 
+  /** Replaces the value of the first field with this name, keeping its position (and its wire name). */
+  replaceFirst(name: string, value: string): this {
+    const key = headerKey(name);
+    const idx = this.#fields.findIndex((f) => f.key === key);
+    if (idx < 0) return this.append(name, value);
+    const old = this.#fields[idx];
+    this.#fields[idx] = { name: old?.name ?? canonicalHeaderName(name), key, value };
+    this.#version++;
+    return this;
+  }
+
   /** Adds a received field as is (used by the parser and to copy fields between messages). */
   appendField(field: HeaderField): this {
     this.#fields.push(field);

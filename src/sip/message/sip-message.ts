@@ -2,7 +2,7 @@ import { Headers } from './headers.js';
 import { Via } from './via.js';
 import { CSeq } from './cseq.js';
 import { NameAddr } from './name-addr.js';
-import { parseBoundedInt } from './grammar.js';
+import { parseBoundedInt, splitList } from './grammar.js';
 
 /** Wire form kept by a parsed message so that an unmodified message serializes byte for byte. */
 interface WireForm {
@@ -82,6 +82,21 @@ export abstract class SipMessage {
 
   get topVia(): Via | undefined {
     return this.via[0];
+  }
+
+  /**
+   * Replaces the top Via value (e.g. to add `received`/`rport`, RFC 3261 §18.2.1, RFC 3581 §4), leaving the other
+   * values of its field line and every other field untouched.
+   */
+  setTopVia(via: Via): void {
+    const first = this.headers.get('via');
+    if (first === undefined) {
+      this.headers.append('Via', via.toString());
+      return;
+    }
+    const parts = splitList(first) ?? [first];
+    parts[0] = via.toString();
+    this.headers.replaceFirst('via', parts.join(', '));
   }
 
   get from(): NameAddr | undefined {
