@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FakeClock, type Clock, type TimerHandle } from '../../../src/core/index.js';
+import { PlayoutClock } from '../../../src/media/clock/index.js';
+
+/** A FakeClock whose timers fire `lateBy()` ms after they were due, to imitate a busy event loop. */
+class LateClock implements Clock {
+  constructor(readonly fake: FakeClock, public lateBy: () => number) {}
+  now(): number { return this.fake.now(); }
+  setTimeout(callback: () => void, ms: number): TimerHandle { return this.fake.setTimeout(callback, ms + this.lateBy()); }
+  clearTimeout(handle: TimerHandle | undefined): void { this.fake.clearTimeout(handle); }
+}
+
+test('one timer drives every subscriber on a 20 ms grid', () => {
+  const fake = new FakeClock(1_000_000);
+  const clock = new PlayoutClock({ clock: fake });
+  const a: Array<[number, number]> = [];
+  const b: number[] = [];
+  const ha = (tick: number, deadline: number): void => { a.push([tick, deadline]); };
+  const hb = (tick: number): void => { b.push(tick); };
+  clock.subscribe(ha);
+  clock.subscribe(hb);
+  assert.equal(fake.pendingCount, 1, 'one timer, whatever the number of streams');
+  fake.advance(100);
+  assert.deepEqual(a, [1, 2, 3, 4, 5].map((n) => [n, 1_000_000 + n * 20]));
+  assert.deepEqual(b, [1, 2, 3, 4, 5]);
+  assert.equal(clock.stats().meanLatenessMs, 0);
+  clock.unsubscribe(ha);
+  fake.advance(40);
+  assert.equal(a.length, 5);
+  assert.deepEqual(b, [1, 2, 3, 4, 5, 6, 7]);
+  clock.unsubscribe(hb);
+  assert.equal(clock.isRunning, false);
+  assert.equal(fake.pendingCount, 0, 'no timer without subscribers');
+});
+
+test('drift-free: timers 3 ms late every time do not accumulate delay', () => {
+  const fake = new FakeClock(0);
+  const late = new LateClock(fake, () => 3);
+  const clock = new PlayoutClock({ clock: late });
+  const deadlines: number[] = [];
+  const fired: number[] = [];
+  clock.subscribe((_, deadline) => { deadlines.push(deadline); fired.push(fake.now()); });
+  fake.advance(1000);
+  // 1000 ms hold 50 deadlines; the last one fires at 1003, after the window.
+  assert.equal(deadlines.length, 49);
+  deadlines.forEach((d, i) => assert.equal(d, (i + 1) * 20));
+  fired.forEach((t, i) => assert.equal(t, (i + 1) * 20 + 3));
+  const s = clock.stats();
+  assert.equal(s.meanLatenessMs, 3);
+  assert.equal(s.maxLatenessMs, 3);
+  assert.equal(s.caughtUp, 0);
+  clock.close();
+});
+
+test('a late wake-up fires the missed ticks back-to-back', () => {
+  const fake = new FakeClock(0);
+  let lateness = 0;
+  const late = new LateClock(fake, () => lateness);
+  const clock = new PlayoutClock({ clock: late, maxCatchUpTicks: 5 });
+  const log: Array<[number, number]> = [];
+  clock.subscribe((tick) => { log.push([tick, fake.now()]); });
+  fake.advance(30); // tick 1 on time; tick 2's timer is armed
+  lateness = 50; // tick 2 arms tick 3's timer (due 60), which then fires at 110
+  fake.advance(70);
+  lateness = 0; // the burst at 110 arms tick 6 on time
+  fake.advance(60);
+  assert.deepEqual(log, [[1, 20], [2, 40], [3, 110], [4, 110], [5, 110], [6, 120], [7, 140], [8, 160]]);
+  const s = clock.stats();
+  assert.equal(s.caughtUp, 2);
+  assert.equal(s.skipped, 0);
+  assert.equal(s.maxLatenessMs, 50);
+  clock.close();
+});
+
+test('beyond the catch-up cap the clock resynchronises to the grid and counts skipped ticks', () => {
+  const fake = new FakeClock(0);
+  let lateness = 0;
+  const late = new LateClock(fake, () => lateness);
+  const clock = new PlayoutClock({ clock: late, maxCatchUpTicks: 3 });
+  const ticks: Array<[number, number]> = [];
+  lateness = 195; // tick 1 due at 20 fires at 215
+  clock.subscribe((tick, deadline) => { ticks.push([tick, deadline]); });
+  fake.advance(100);
+  lateness = 0;
+  fake.advance(160);
+  // Ticks 1-3 back-to-back at 215, ticks 4-10 (80..200) skipped, then 11 (220), 12 (240), 13 (260).
+  assert.deepEqual(ticks.map((t) => t[0]), [1, 2, 3, 11, 12, 13]);
+  assert.deepEqual(ticks.slice(3).map((t) => t[1]), [220, 240, 260]);
+  const s = clock.stats();
+  assert.equal(s.skipped, 7);
+  assert.equal(s.resyncs, 1);
+  clock.resetStats();
+  assert.equal(clock.stats().ticks, 0);
+  clock.close();
+});
+
+test('handlers may unsubscribe during a tick; a throwing handler does not stop the others', () => {
+  const fake = new FakeClock(0);
+  const clock = new PlayoutClock({ clock: fake });
+  const calls: string[] = [];
+  const once = (): void => { calls.push('once'); clock.unsubscribe(once); };
+  clock.subscribe(() => { throw new Error('bad stream'); });
+  clock.subscribe(once);
+  clock.subscribe(() => { calls.push('always'); });
+  fake.advance(60);
+  assert.deepEqual(calls, ['once', 'always', 'always', 'always']);
+  assert.equal(clock.subscriberCount, 2);
+  clock.close();
+  assert.equal(fake.pendingCount, 0);
+});
+
+test('early wake-up and polling: armed before the deadline, fires at it', () => {
+  const fake = new FakeClock(0);
+  const polls: Array<() => void> = [];
+  const clock = new PlayoutClock({ clock: fake, earlyWakeMs: 2, poll: (cb) => { polls.push(cb); } });
+  const at: number[] = [];
+  clock.subscribe(() => at.push(fake.now()));
+  fake.advance(18); // the timer fires at 18, two ms early
+  assert.equal(at.length, 0);
+  assert.equal(polls.length, 1);
+  polls.shift()?.(); // still 18: polls again
+  assert.equal(polls.length, 1);
+  fake.advance(2);
+  polls.shift()?.(); // 20: fires
+  assert.deepEqual(at, [20]);
+  assert.equal(clock.stats().maxLatenessMs, 0);
+  clock.close();
+});
