@@ -1,0 +1,3 @@
+export {
+  Dialog, dialogKey, type DialogId, type DialogInit, type DialogLocal, type DialogState, type DialogRequestCheck,
+} from './dialog.js';

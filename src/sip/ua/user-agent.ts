@@ -1,0 +1,545 @@
+import { silentLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
+import { DigestClient } from '../auth/index.js';
+import { dialogKey, type Dialog, type DialogLocal } from '../dialog/index.js';
+import {
+  DEFAULT_UAS_POLICY, SipRequest, createErrorResponse, createResponse, parseMessage, validateRequest, validateResponse,
+  type SipResponse, type UasPolicy, type Uri,
+} from '../message/index.js';
+import {
+  InviteServerTransaction, TransactionLayer, TransactionStateError, type InviteClientTransaction,
+  type InviteClientTransactionUser, type NonInviteClientTransaction, type NonInviteClientTransactionUser,
+  type ServerTransaction, type TimerSettings, type TimerTable, type TransactionTransport,
+} from '../transaction/index.js';
+import { IncomingLeg } from './incoming-leg.js';
+import { IncomingRequest } from './incoming-request.js';
+import { nextHop, requestKeyView, responseEvent, type ResponseEvent } from './message-views.js';
+import { OutgoingLeg, type Credentials } from './outgoing-leg.js';
+import {
+  ALLOWED_METHODS, cloneForRetry, createNon2xxAck, createOutOfDialogRequest, type LocalIdentity,
+} from './request-factory.js';
+import { InvalidStateError, SipError } from './sip-error.js';
+import type { DialogUsage, RespondOptions, ServerTransactionHandle, UaCore } from './ua-core.js';
+import type { Endpoint, UaTransport } from './ua-transport.js';
+
+/** Out-of-dialog requests, dispatched by method (RFC 3261 §8.2). Every method optional (STYLE §4). */
+export interface UserAgentDelegate {
+  /** A new call. Without this method calls are rejected 480. */
+  onInvite?(leg: IncomingLeg): void;
+  /** Without this method REGISTER gets 405 (no registrar here). */
+  onRegister?(request: IncomingRequest): void;
+  /** Without this method OPTIONS gets 200 with Allow, Accept and Supported (§11.2). */
+  onOptions?(request: IncomingRequest): void;
+  /** Without this method MESSAGE gets 405. */
+  onMessage?(request: IncomingRequest): void;
+  /** Any other out-of-dialog method; without it, 405. */
+  onRequest?(request: IncomingRequest): void;
+}
+
+export interface UserAgentOptions {
+  readonly transport: UaTransport;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** T1/T2/T4 (§17.1.1.1); every timer A–M derives from them. */
+  readonly timers?: Partial<TimerSettings>;
+  readonly delegate?: UserAgentDelegate;
+  /** User part of our Contact, default "patchbay". */
+  readonly contactUser?: string;
+  /** User-Agent / Server header value. */
+  readonly userAgent?: string;
+  /** What the UAS accepts (§8.2); default the message layer's DEFAULT_UAS_POLICY. */
+  readonly policy?: UasPolicy;
+}
+
+export interface InviteOptions {
+  /** Request-URI, e.g. `sip:alice@127.0.0.1:5070`. */
+  readonly uri: string | Uri;
+  /** SDP offer. */
+  readonly sdp: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  /** Pre-loaded Route set (outbound proxy), name-addr strings with ;lr. */
+  readonly routes?: readonly string[];
+  /** Answer one 401/407 with these (§22.2). */
+  readonly credentials?: Credentials;
+  /** CANCEL when not answered within this many ms. */
+  readonly timeoutMs?: number;
+  readonly delegate?: OutgoingLeg['delegate'];
+}
+
+export interface RequestOptions {
+  readonly method: string;
+  readonly uri: string | Uri;
+  readonly from?: string;
+  readonly to?: string;
+  readonly headers?: ReadonlyArray<readonly [string, string]>;
+  readonly routes?: readonly string[];
+  readonly body?: Buffer;
+  readonly contentType?: string;
+  readonly credentials?: Credentials;
+}
+
+interface Pending2xx {
+  timer: TimerHandle | undefined;
+  giveUp: TimerHandle;
+  onAck: () => void;
+}
+
+/**
+ * The user agent core of RFC 3261 §8, §12–§15 over one transport: validates and dispatches requests, keeps the
+ * dialog table, retransmits 2xx until ACK, builds ACKs for 2xx, and exposes call legs to the voice layer.
+ */
+export class UserAgent {
+  private readonly transport: UaTransport;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly layer: TransactionLayer<ResponseEvent>;
+  private readonly policy: UasPolicy;
+  private readonly local: LocalIdentity & DialogLocal;
+  private readonly dialogs = new Map<string, { dialog: Dialog; usage: DialogUsage }>();
+  private readonly pending2xx = new Map<string, Pending2xx>();
+  private readonly incomingByTransaction = new WeakMap<InviteServerTransaction, IncomingLeg>();
+  private readonly outgoing = new Set<OutgoingLeg>();
+  private readonly pendingRequests = new Set<(error: Error) => void>();
+  private readonly core: UaCore;
+  delegate: UserAgentDelegate;
+  private closed = false;
+
+  constructor(options: UserAgentOptions) {
+    this.transport = options.transport;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger();
+    this.layer = new TransactionLayer<ResponseEvent>({ clock: this.clock, logger: this.logger, ...(options.timers ? { timers: options.timers } : {}) });
+    this.policy = options.policy ?? DEFAULT_UAS_POLICY;
+    this.delegate = options.delegate ?? {};
+    const { host, port } = options.transport.local;
+    const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    const sentBy = `${hostPart}:${port}`;
+    const transportParam = options.transport.protocol.toUpperCase() === 'UDP' ? '' : `;transport=${options.transport.protocol.toLowerCase()}`;
+    this.local = {
+      viaTransport: options.transport.protocol.toUpperCase(),
+      viaSentBy: sentBy,
+      contact: `<sip:${options.contactUser ?? 'patchbay'}@${sentBy}${transportParam}>`,
+      userAgent: options.userAgent ?? 'Patchbay',
+    };
+    const timers = this.layer.timers(options.transport.reliable);
+    this.core = {
+      clock: this.clock,
+      logger: this.logger,
+      timers,
+      local: this.local,
+      sendInvite: (request, user) => this.sendInvite(request, user),
+      sendNonInvite: (request, user) => this.sendNonInvite(request, user),
+      sendStateless: (request) => this.sendStateless(request),
+      addDialog: (dialog, usage) => this.dialogs.set(dialog.key, { dialog, usage }),
+      removeDialog: (dialog) => {
+        if (this.dialogs.get(dialog.key)?.dialog === dialog) this.dialogs.delete(dialog.key);
+      },
+    };
+  }
+
+  get timers(): TimerTable {
+    return this.core.timers;
+  }
+
+  /** Live transactions and dialogs, for tests and metrics. */
+  get stats(): { transactions: number; dialogs: number; pending2xx: number } {
+    return { transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.pending2xx.size };
+  }
+
+  // Outgoing -----------------------------------------------------------------------------------------------------
+
+  /** Place a call: INVITE with an SDP offer (§13.2.1). Watch `leg.answer` and `leg.delegate`. */
+  invite(options: InviteOptions): OutgoingLeg {
+    this.assertOpen();
+    const request = createOutOfDialogRequest(this.local, {
+      method: 'INVITE',
+      uri: options.uri,
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      ...(options.routes ? { routes: options.routes } : {}),
+      headers: options.headers ?? [],
+      body: Buffer.from(options.sdp),
+      contentType: 'application/sdp',
+    });
+    const leg = new OutgoingLeg(this.core, request, {
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
+    if (options.delegate) leg.delegate = options.delegate;
+    this.outgoing.add(leg);
+    const forget = (): void => {
+      this.outgoing.delete(leg);
+    };
+    leg.answer.then(
+      () => undefined,
+      forget,
+    );
+    leg.start();
+    return leg;
+  }
+
+  /**
+   * Send a request outside any dialog (OPTIONS, MESSAGE, REGISTER, …) and resolve with its final response, whatever
+   * the status. One 401/407 is answered with the credentials if given (§22.2). Rejects SipError 408/503 on timeout or
+   * transport error.
+   */
+  request(options: RequestOptions): Promise<SipResponse> {
+    this.assertOpen();
+    const method = options.method.toUpperCase();
+    if (method === 'INVITE' || method === 'ACK' || method === 'CANCEL') {
+      return Promise.reject(new TypeError(`${method} is not sent through request(); use invite()`));
+    }
+    const first = createOutOfDialogRequest(this.local, {
+      method,
+      uri: options.uri,
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      ...(options.routes ? { routes: options.routes } : {}),
+      headers: options.headers ?? [],
+      ...(options.body ? { body: options.body } : {}),
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+    });
+    return new Promise<SipResponse>((resolve, reject) => {
+      const done = (): void => {
+        this.pendingRequests.delete(reject);
+      };
+      this.pendingRequests.add(reject);
+      const attempt = (request: SipRequest, authTried: boolean): void => {
+        this.sendNonInvite(request, {
+          onResponse: ({ message }) => {
+            if (message.status < 200) return;
+            if ((message.status === 401 || message.status === 407) && options.credentials && !authTried) {
+              const answer = new DigestClient(options.credentials).answer({
+                challenges: message.headers.getAll(message.status === 401 ? 'www-authenticate' : 'proxy-authenticate'),
+                method,
+                uri: request.uri.toString(),
+              });
+              if (answer.ok) {
+                attempt(cloneForRetry(request, [[message.status === 401 ? 'Authorization' : 'Proxy-Authorization', answer.value]]), true);
+                return;
+              }
+            }
+            done();
+            resolve(message);
+          },
+          onTimeout: () => {
+            done();
+            reject(new SipError(408, 'Request Timeout'));
+          },
+          onTransportError: () => {
+            done();
+            reject(new SipError(503, 'Service Unavailable'));
+          },
+        });
+      };
+      attempt(first, false);
+    });
+  }
+
+  private transportTo(destination: Endpoint): TransactionTransport {
+    return {
+      reliable: this.transport.reliable,
+      send: (bytes) => this.transport.send(bytes, destination),
+    };
+  }
+
+  private destinationOf(request: SipRequest): Endpoint {
+    const hop = nextHop(request);
+    if (!hop) throw new SipError(416, `cannot route to ${request.uri.toString()}`);
+    return hop;
+  }
+
+  private sendInvite(request: SipRequest, user: InviteClientTransactionUser<ResponseEvent>): InviteClientTransaction<ResponseEvent> {
+    this.assertOpen();
+    return this.layer.sendInvite({
+      branch: request.topVia!.branch!,
+      request: request.serialize(),
+      transport: this.transportTo(this.destinationOf(request)),
+      buildAck: (event) => createNon2xxAck(request, event.message).serialize(),
+      user,
+    });
+  }
+
+  private sendNonInvite(request: SipRequest, user: NonInviteClientTransactionUser<ResponseEvent>): NonInviteClientTransaction<ResponseEvent> {
+    this.assertOpen();
+    return this.layer.sendNonInvite({
+      branch: request.topVia!.branch!,
+      method: request.method,
+      request: request.serialize(),
+      transport: this.transportTo(this.destinationOf(request)),
+      user,
+    });
+  }
+
+  private sendStateless(request: SipRequest): void {
+    if (this.closed) return;
+    this.transport.send(request.serialize(), this.destinationOf(request)).catch((error: unknown) => {
+      this.logger.warn({ err: error, method: request.method }, 'sip stateless send failed');
+    });
+  }
+
+  // Incoming -----------------------------------------------------------------------------------------------------
+
+  /** Raw bytes from a transport: parse, answer unparseable requests with 400 (RFC 4475 §3.1.2), then {@link receive}. */
+  receiveBytes(bytes: Buffer, source: Endpoint): void {
+    if (this.closed) return;
+    const parsed = parseMessage(bytes);
+    if (parsed.ok) {
+      this.receive(parsed.message, source);
+      return;
+    }
+    this.logger.debug({ reason: parsed.reason, source }, 'sip message dropped as unparseable');
+    const response = createErrorResponse(parsed);
+    if (response) this.transport.send(response.serialize(), source).catch(() => undefined);
+  }
+
+  /** A parsed message from the transport and the address it came from. */
+  receive(message: SipRequest | SipResponse, source: Endpoint): void {
+    if (this.closed) return;
+    try {
+      if (message instanceof SipRequest) this.receiveRequest(message, source);
+      else this.receiveResponse(message);
+    } catch (error) {
+      // One bad message never takes the user agent down (DESIGN: a crash of one call never takes down another).
+      this.logger.error({ err: error }, 'sip message handling failed');
+    }
+  }
+
+  private receiveResponse(response: SipResponse): void {
+    const verdict = validateResponse(response, (via) => this.isLocalVia(via.hostname, via.port));
+    if (verdict.action !== 'accept') {
+      this.logger.debug({ detail: verdict.action === 'discard' ? verdict.detail : '' }, 'sip response discarded');
+      return;
+    }
+    if (!this.layer.receiveResponse(responseEvent(response))) this.logger.debug({ status: response.status }, 'stray sip response');
+  }
+
+  private isLocalVia(hostname: string, port: number | undefined): boolean {
+    const local = this.transport.local;
+    const host = local.host.startsWith('[') ? local.host.slice(1, -1) : local.host;
+    return hostname === host.toLowerCase() && (port ?? 5060) === local.port;
+  }
+
+  private receiveRequest(request: SipRequest, source: Endpoint): void {
+    const verdict = validateRequest(request, this.policy);
+    if (verdict.action === 'discard') return;
+    const view = requestKeyView(request);
+    const back = this.transportTo(source);
+    const disposition = this.layer.receiveRequest(view, back);
+    switch (disposition.kind) {
+      case 'absorbed':
+        return;
+      case 'ack':
+        if (verdict.action === 'accept') this.receiveAck(request);
+        return;
+      case 'merged': {
+        // §8.2.2.2: the same request arrived twice by different paths.
+        this.handle(request, disposition.transaction, back).respond(482);
+        return;
+      }
+      case 'invite':
+      case 'non-invite': {
+        const handle = this.handle(request, disposition.transaction, back);
+        if (verdict.action === 'reject') {
+          // §8.2: 400/405/415/416/420/505 with the headers the RFC asks for (Unsupported, Accept, …).
+          handle.respond(verdict.status, { headers: verdict.headers });
+          return;
+        }
+        this.dispatch(request, handle, disposition.transaction);
+        return;
+      }
+      default: {
+        const never: never = disposition;
+        throw new Error(`unknown disposition ${String(never)}`);
+      }
+    }
+  }
+
+  private dispatch(request: SipRequest, handle: ServerTransactionHandle, transaction: ServerTransaction): void {
+    const method = request.method;
+    if (method === 'CANCEL') {
+      // §9.2: find the INVITE server transaction; none → 481; else 200 for the CANCEL, 487 for the INVITE.
+      const invite = this.layer.findInviteForCancel(requestKeyView(request));
+      if (!invite) {
+        handle.respond(481);
+        return;
+      }
+      handle.respond(200);
+      this.incomingByTransaction.get(invite)?.receiveCancel();
+      return;
+    }
+    const toTag = request.to?.tag;
+    if (toTag !== undefined) {
+      // §12.2.2: a request within a dialog.
+      const entry = this.dialogs.get(dialogKey({ callId: request.callId ?? '', localTag: toTag, remoteTag: request.from?.tag ?? '' }));
+      if (!entry) {
+        handle.respond(481);
+        return;
+      }
+      const check = entry.dialog.receiveRequest(request);
+      if (!check.ok) {
+        handle.respond(check.status, { reason: check.reason });
+        return;
+      }
+      entry.usage.receiveRequest(request, handle);
+      return;
+    }
+    switch (method) {
+      case 'INVITE': {
+        // §17.2.1: a 100 Trying at once quenches INVITE retransmissions.
+        handle.respond(100);
+        const leg = new IncomingLeg(this.core, handle);
+        if (transaction instanceof InviteServerTransaction) this.incomingByTransaction.set(transaction, leg);
+        if (!this.delegate.onInvite) {
+          leg.reject(480);
+          return;
+        }
+        const onInvite = this.delegate.onInvite;
+        this.safely(() => onInvite.call(this.delegate, leg));
+        return;
+      }
+      case 'OPTIONS':
+        this.dispatchTo(this.delegate.onOptions, handle, () =>
+          // §11.2: the capabilities, as a 200.
+          handle.respond(200, {
+            headers: [
+              ['Allow', ALLOWED_METHODS],
+              ['Accept', 'application/sdp'],
+              ['Accept-Encoding', 'identity'],
+              ['Accept-Language', 'en'],
+            ],
+          }),
+        );
+        return;
+      case 'REGISTER':
+        this.dispatchTo(this.delegate.onRegister, handle, () => handle.respond(405, { headers: [['Allow', ALLOWED_METHODS]] }));
+        return;
+      case 'MESSAGE':
+        this.dispatchTo(this.delegate.onMessage, handle, () => handle.respond(405, { headers: [['Allow', ALLOWED_METHODS]] }));
+        return;
+      case 'BYE':
+      case 'INFO':
+      case 'UPDATE':
+      case 'PRACK':
+        // §15.1.2 / §12.2.2: these only exist within a dialog.
+        handle.respond(481);
+        return;
+      default:
+        this.dispatchTo(this.delegate.onRequest, handle, () => handle.respond(405, { headers: [['Allow', ALLOWED_METHODS]] }));
+    }
+  }
+
+  private dispatchTo(
+    method: ((request: IncomingRequest) => void) | undefined,
+    handle: ServerTransactionHandle,
+    fallback: () => void,
+  ): void {
+    if (!method) {
+      fallback();
+      return;
+    }
+    const incoming = new IncomingRequest(handle);
+    const ok = this.safely(() => {
+      method.call(this.delegate, incoming);
+      return true;
+    });
+    if (!ok && !incoming.responded) handle.respond(500);
+  }
+
+  private receiveAck(request: SipRequest): void {
+    const key = dialogKey({ callId: request.callId ?? '', localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' });
+    const pending = this.pending2xx.get(`${key}|${request.cseq?.seq}`);
+    if (pending) {
+      this.pending2xx.delete(`${key}|${request.cseq?.seq}`);
+      this.clock.clearTimeout(pending.timer);
+      this.clock.clearTimeout(pending.giveUp);
+      pending.onAck();
+    }
+    this.dialogs.get(key)?.usage.receiveAck(request);
+  }
+
+  private handle(request: SipRequest, transaction: ServerTransaction, back: TransactionTransport): ServerTransactionHandle {
+    const respond = (status: number, options: RespondOptions = {}): SipResponse => {
+      const response = createResponse(request, status, {
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+        ...(options.toTag !== undefined ? { toTag: options.toTag } : {}),
+        headers: [...(options.headers ?? []), ['Server', this.local.userAgent]],
+        ...(options.body ? { body: options.body } : {}),
+        ...(options.contentType ? { contentType: options.contentType } : {}),
+      });
+      try {
+        transaction.respond({ status, bytes: response.serialize() });
+      } catch (error) {
+        if (!(error instanceof TransactionStateError)) throw error;
+        this.logger.debug({ status, state: transaction.state }, 'response after the server transaction moved on; dropped');
+      }
+      return response;
+    };
+    const respondReliably = (status: number, options: RespondOptions, dialog: Dialog, onAck: () => void, onNoAck: () => void): SipResponse => {
+      const response = respond(status, options);
+      const bytes = response.serialize();
+      const key = `${dialog.key}|${request.cseq?.seq}`;
+      const { T1, T2 } = this.core.timers;
+      let interval = T1;
+      const entry: Pending2xx = {
+        timer: undefined,
+        giveUp: this.clock.setTimeout(() => {
+          // §13.3.1.4: no ACK after 64*T1 — the dialog is confirmed but the session SHOULD be terminated (BYE).
+          this.clock.clearTimeout(entry.timer);
+          this.pending2xx.delete(key);
+          onNoAck();
+        }, 64 * T1),
+        onAck,
+      };
+      const retransmit = (): void => {
+        // §13.3.1.4: the 2xx is passed to the transport every T1, 2T1, … capped at T2, until the ACK.
+        if (transaction instanceof InviteServerTransaction && transaction.state === 'accepted') {
+          transaction.respond({ status, bytes });
+        } else {
+          back.send(bytes).catch(() => undefined);
+        }
+        interval = Math.min(2 * interval, T2);
+        entry.timer = this.clock.setTimeout(retransmit, interval);
+      };
+      if (!this.transport.reliable) entry.timer = this.clock.setTimeout(retransmit, interval);
+      this.pending2xx.set(key, entry);
+      return response;
+    };
+    return { request, respond, respondReliably };
+  }
+
+  private safely<T>(fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (error) {
+      this.logger.error({ err: error }, 'user agent delegate threw');
+      return undefined;
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidStateError('UserAgent is closed');
+  }
+
+  /**
+   * Close (STYLE §8): synchronous and idempotent. Every leg ends with reason 'closed', pending promises reject with
+   * InvalidStateError, every transaction is aborted; nothing more is sent.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const { usage } of [...this.dialogs.values()]) usage.parentClosed();
+    for (const leg of [...this.outgoing]) leg.parentClosed();
+    this.dialogs.clear();
+    this.outgoing.clear();
+    for (const p of this.pending2xx.values()) {
+      this.clock.clearTimeout(p.timer);
+      this.clock.clearTimeout(p.giveUp);
+    }
+    this.pending2xx.clear();
+    for (const reject of [...this.pendingRequests]) reject(new InvalidStateError('UserAgent closed'));
+    this.pendingRequests.clear();
+    this.layer.close();
+  }
+}
