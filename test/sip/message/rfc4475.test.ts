@@ -6,93 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { TORTURE_DIR, readManifest, decide, type ManifestLine } from '../fixtures/torture-uas.js';
+import { TORTURE_DIR, readManifest, decide } from '../fixtures/torture-uas.js';
+import { PINNED, allowed } from '../fixtures/torture-expectations.js';
 import { parseMessage, SipUri, type SipRequest, type SipResponse } from '../../../src/sip/message/index.js';
-
-type Outcome = number | 'discard';
-/** 200 stands for "processed normally": the test UAS answers every accepted request with 200. */
-const PROCESSED = 200;
-
-/** What the manifest line allows: parse verdict (undefined = either) and the set of acceptable outcomes. */
-function allowed(line: ManifestLine): { parse: boolean | undefined; outcomes: Set<Outcome> } {
-  const b = line.behaviour;
-  const outcomes = new Set<Outcome>();
-  let parse: boolean | undefined = line.cls === 'invalid' ? undefined : true;
-  if (/^parse(able)?\b/.test(b)) parse = true;
-  const reject = /reject: (\d{3})/.exec(b);
-  const arrow = /-> (\d{3})/.exec(b);
-  const challenge = /challenge with (\d{3})/.exec(b);
-  if (reject?.[1] !== undefined) outcomes.add(Number(reject[1]));
-  else if (challenge?.[1] !== undefined) outcomes.add(Number(challenge[1]));
-  else if (/discard the response/.test(b) || /\(response\)/.test(b)) outcomes.add('discard');
-  else if (arrow?.[1] !== undefined || /unknown method/.test(b)) {
-    outcomes.add(arrow?.[1] !== undefined ? Number(arrow[1]) : 501);
-    if (/405/.test(b) || arrow === null) outcomes.add(405);
-  } else if (/must be rejected \((\d{3})\)/.test(b)) {
-    outcomes.add(Number(/must be rejected \((\d{3})\)/.exec(b)?.[1]));
-  } else {
-    // parse / process / accept / registrar accepts / a UAS processes it
-    outcomes.add(PROCESSED);
-  }
-  if (/or 400/.test(b)) {
-    outcomes.add(400);
-    outcomes.add(PROCESSED);
-  }
-  return { parse, outcomes };
-}
-
-/** Our pinned verdicts; each must be allowed by its manifest line. */
-const PINNED: Readonly<Record<string, { parse: boolean; outcome: Outcome }>> = {
-  'wsinv.dat': { parse: true, outcome: 200 },
-  'intmeth.dat': { parse: true, outcome: 501 },
-  'esc01.dat': { parse: true, outcome: 200 },
-  'escnull.dat': { parse: true, outcome: 200 },
-  'esc02.dat': { parse: true, outcome: 501 },
-  'lwsdisp.dat': { parse: true, outcome: 200 },
-  'longreq.dat': { parse: true, outcome: 200 },
-  'dblreq.dat': { parse: true, outcome: 200 },
-  'semiuri.dat': { parse: true, outcome: 200 },
-  'transports.dat': { parse: true, outcome: 200 },
-  'mpart01.dat': { parse: true, outcome: 200 },
-  'unreason.dat': { parse: true, outcome: 'discard' },
-  'noreason.dat': { parse: true, outcome: 'discard' },
-  'badinv01.dat': { parse: false, outcome: 400 },
-  'clerr.dat': { parse: false, outcome: 400 },
-  'ncl.dat': { parse: false, outcome: 400 },
-  'scalar02.dat': { parse: false, outcome: 400 },
-  'scalarlg.dat': { parse: false, outcome: 'discard' },
-  'quotbal.dat': { parse: false, outcome: 400 },
-  'ltgtruri.dat': { parse: false, outcome: 400 },
-  'lwsruri.dat': { parse: false, outcome: 400 },
-  'lwsstart.dat': { parse: false, outcome: 400 },
-  'trws.dat': { parse: false, outcome: 400 },
-  'escruri.dat': { parse: true, outcome: 400 },
-  'baddate.dat': { parse: true, outcome: 200 },
-  'regbadct.dat': { parse: true, outcome: 200 },
-  'badaspec.dat': { parse: true, outcome: 200 },
-  'baddn.dat': { parse: true, outcome: 200 },
-  'badvers.dat': { parse: true, outcome: 505 },
-  'mismatch01.dat': { parse: true, outcome: 400 },
-  'mismatch02.dat': { parse: true, outcome: 400 },
-  'bigcode.dat': { parse: false, outcome: 'discard' },
-  'badbranch.dat': { parse: true, outcome: 200 },
-  'insuf.dat': { parse: true, outcome: 400 },
-  'unkscm.dat': { parse: true, outcome: 416 },
-  'novelsc.dat': { parse: true, outcome: 416 },
-  'unksm2.dat': { parse: true, outcome: 200 },
-  'bext01.dat': { parse: true, outcome: 420 },
-  'invut.dat': { parse: true, outcome: 415 },
-  'regaut01.dat': { parse: true, outcome: 401 },
-  'multi01.dat': { parse: true, outcome: 400 },
-  'mcl01.dat': { parse: true, outcome: 400 },
-  'bcast.dat': { parse: true, outcome: 'discard' },
-  'zeromf.dat': { parse: true, outcome: 200 },
-  'cparam01.dat': { parse: true, outcome: 200 },
-  'cparam02.dat': { parse: true, outcome: 200 },
-  'regescrt.dat': { parse: true, outcome: 200 },
-  'sdp01.dat': { parse: true, outcome: 406 },
-  'inv2543.dat': { parse: true, outcome: 200 },
-};
 
 const manifest = readManifest();
 
