@@ -144,14 +144,17 @@ export class MediaCache {
       return Promise.reject(new MediaError('invalid-url', `unsupported scheme ${parsed.protocol} in ${url}`, { url }));
     }
     const id = MediaCache.idForUrl(url);
-    return this.coalesce(id, () => this.loadUrl(id, url, opts.signal));
+    // The shared load is not tied to any one caller's signal: one call hanging up must not fail the others
+    // waiting for the same media. Each caller stops waiting on its own signal instead.
+    return abortable(this.coalesce(id, () => this.loadUrl(id, url)), opts.signal);
   }
 
   /** A TTS render through the cache; provider errors (`TtsError`) pass through unchanged. */
   render(provider: TextToSpeechProvider, request: SpeechRequest): Promise<ProcessedMedia> {
     const key = speechKey(provider.name, request);
     const id = sha256(key);
-    return this.coalesce(id, () => this.loadSpeech(id, key, provider, request));
+    const { signal, ...shared } = request;
+    return abortable(this.coalesce(id, () => this.loadSpeech(id, key, provider, shared)), signal);
   }
 
   /** Lookup by persistent id (for the HTTP route); null when not cached. Does not fetch. */
@@ -184,7 +187,7 @@ export class MediaCache {
     return p;
   }
 
-  private async loadUrl(id: string, url: string, signal: AbortSignal | undefined): Promise<ProcessedMedia> {
+  private async loadUrl(id: string, url: string): Promise<ProcessedMedia> {
     const now = this.clock.now();
     const entry = this.entries.get(id);
     let cached: ProcessedMedia | null = null;
@@ -199,7 +202,7 @@ export class MediaCache {
     this.stats.misses++;
     const validators = cached && entry && (entry.etag || entry.lastModified) ? { etag: entry.etag, lastModified: entry.lastModified } : null;
     this.stats.fetches++;
-    const outcome: FetchOutcome = await fetchMedia(url, { dispatcher: this.dispatcher, maxBytes: this.maxMediaBytes, validators, signal });
+    const outcome: FetchOutcome = await fetchMedia(url, { dispatcher: this.dispatcher, maxBytes: this.maxMediaBytes, validators });
     const f = freshness(outcome.headers, this.clock.now(), this.heuristicTtlMs);
 
     if (outcome.status === 304 && cached && entry) {
@@ -312,10 +315,10 @@ export class MediaCache {
     this.persistIndex();
   }
 
+  /** Mark as most recently used. The new order reaches the disk with the next index write, not on every play. */
   private touch(entry: Entry): void {
     this.entries.delete(entry.id);
     this.entries.set(entry.id, entry);
-    this.persistIndex();
   }
 
   private drop(entry: Entry, removeFile = true): void {
@@ -353,6 +356,30 @@ export class MediaCache {
       this.indexWrite = null;
     })();
   }
+}
+
+/** Reject when `signal` fires, without cancelling the shared work behind `p`. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('media request aborted', 'AbortError');
 }
 
 function speechKey(provider: string, r: Pick<SpeechRequest, 'text' | 'voice' | 'language'>): string {

@@ -1,4 +1,5 @@
 import { alawEncode, mulawEncode } from '../codec/index.js';
+import { wavHeader } from '../recorder/index.js';
 import { PcmSource } from '../source/index.js';
 
 /** Samples per 20 ms frame at 8 kHz; one G.711 byte per sample. */
@@ -63,6 +64,12 @@ export class ProcessedMedia {
   /** Encoded bytes of one law; frame `i` is `[i * 160, i * 160 + 160)`. */
   payloads(law: PayloadLaw): Uint8Array {
     return law === 'PCMU' ? this.ulaw : this.alaw;
+  }
+
+  /** The audio as an 8 kHz 16-bit mono WAV file (for serving the resource at its address). */
+  toWav(): Buffer {
+    const data = Buffer.from(this.pcm.buffer, this.pcm.byteOffset, this.sampleCount * 2);
+    return Buffer.concat([wavHeader(1, 8000, data.length), data]);
   }
 
   /** A fresh frame reader over the shared PCM (for `<Play>` through the mixer or a recorder). */

@@ -21,6 +21,8 @@ function toneWav(seconds: number, rate = 8000, level = 8000): Buffer {
 }
 
 interface Route {
+  /** Answer only once this settles (to hold a request in flight). */
+  hold?: Promise<void>;
   status?: number;
   type?: string;
   body?: Buffer;
@@ -47,7 +49,10 @@ async function origin(routes: Record<string, Route>) {
       res.writeHead(304, headers).end();
       return;
     }
-    res.writeHead(route.status ?? 200, { 'content-type': route.type ?? 'audio/wav', ...headers }).end(route.body ?? Buffer.alloc(0));
+    const answer = () =>
+      res.writeHead(route.status ?? 200, { 'content-type': route.type ?? 'audio/wav', ...headers }).end(route.body ?? Buffer.alloc(0));
+    if (route.hold) void route.hold.then(answer);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -337,6 +342,33 @@ test('TTS renders go through the cache keyed by provider, voice, language and te
     assert.equal(calls, 2);
     await again.close();
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('one caller giving up does not cancel the shared fetch for the others', async () => {
+  const dir = tempDir();
+  let release = () => {};
+  const hold = new Promise<void>((r) => (release = r));
+  const o = await origin({ '/held.wav': { hold, body: toneWav(0.5), headers: { 'cache-control': 'max-age=60' } } });
+  const cache = await MediaCache.open({ dataDir: dir, clock: new FakeClock() });
+  try {
+    const hangup = new AbortController();
+    const leaving = cache.fetchUrl(o.url('/held.wav'), { signal: hangup.signal });
+    const staying = cache.fetchUrl(o.url('/held.wav'));
+    hangup.abort();
+    await assert.rejects(leaving, (e: unknown) => e instanceof Error && e.name === 'AbortError');
+    release();
+    const media = await staying;
+    assert.equal(media.sampleCount, 4000);
+    assert.equal(o.count('/held.wav'), 1);
+    // The resource can be served back as a WAV at its address.
+    const wav = media.toWav();
+    assert.equal(wav.length, 44 + 8000);
+    assert.equal(wav.readUInt32LE(24), 8000);
+  } finally {
+    await cache.close();
+    await o.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
