@@ -256,6 +256,7 @@ test('MP3, raw μ-law and sniffed octet-stream media are accepted', async () => 
     '/s.mp3': { type: 'audio/mpeg', body: silentMp3(10) },
     '/u': { type: 'audio/ulaw', body: Buffer.alloc(400, 0xff) },
     '/o': { type: 'application/octet-stream', body: toneWav(0.1) },
+    '/moved': { status: 302, headers: { location: '/u' } },
   });
   const cache = await MediaCache.open({ dataDir: dir, clock: new FakeClock() });
   try {
@@ -266,6 +267,10 @@ test('MP3, raw μ-law and sniffed octet-stream media are accepted', async () => 
     assert.equal(u.payloads('PCMU')[479], 0xff); // padding is encoded silence
     assert.equal(u.payloads('PCMA')[479], 0xd5);
     assert.equal((await cache.fetchUrl(o.url('/o'))).sampleCount, 800);
+    // Redirects are followed (Twilio follows up to 10); the cache entry is keyed by the URL the app gave.
+    const r = await cache.fetchUrl(o.url('/moved'));
+    assert.equal(r.sampleCount, 400);
+    assert.equal(o.count('/u'), 2);
   } finally {
     await cache.close();
     await o.close();
