@@ -1,11 +1,12 @@
-/** A transport address. */
+/** A transport address; for streams, optionally the connection to reuse (the transport layer's Destination). */
 export interface Endpoint {
   readonly host: string;
   readonly port: number;
+  readonly connectionId?: string | undefined;
 }
 
 /**
- * What the user agent needs from a transport (STYLE §5): send bytes to a destination, know whether it is reliable,
+ * What the user agent needs from a transport (STYLE §5; the transport layer's UdpTransport / TcpTransport fit as is): send bytes to a destination, know whether it is reliable,
  * and the local address to put in Via and Contact. Incoming messages are handed to {@link UserAgent.receive}.
  */
 export interface UaTransport {

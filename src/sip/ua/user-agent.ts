@@ -19,6 +19,7 @@ import {
 } from './request-factory.js';
 import { InvalidStateError, SipError } from './sip-error.js';
 import type { DialogUsage, RespondOptions, ServerTransactionHandle, UaCore } from './ua-core.js';
+import { replyDestination, type Source } from '../transport/index.js';
 import type { Endpoint, UaTransport } from './ua-transport.js';
 
 /** Out-of-dialog requests, dispatched by method (RFC 3261 §8.2). Every method optional (STYLE §4). */
@@ -294,11 +295,15 @@ export class UserAgent {
     if (response) this.transport.send(response.serialize(), source).catch(() => undefined);
   }
 
-  /** A parsed message from the transport and the address it came from. */
-  receive(message: SipRequest | SipResponse, source: Endpoint): void {
+  /**
+   * A parsed message from the transport and where it came from: the transport layer's `Source` (this makes the user
+   * agent a `TransportUser`), or a plain host/port. Responses go back to that address and connection (§18.2.2, RFC
+   * 3581 symmetric response routing).
+   */
+  receive(message: SipRequest | SipResponse, source: Source | Endpoint): void {
     if (this.closed) return;
     try {
-      if (message instanceof SipRequest) this.receiveRequest(message, source);
+      if (message instanceof SipRequest) this.receiveRequest(message, 'address' in source ? replyDestination(source) : source);
       else this.receiveResponse(message);
     } catch (error) {
       // One bad message never takes the user agent down (DESIGN: a crash of one call never takes down another).
