@@ -49,6 +49,8 @@ export interface MediaCacheStats {
   transcodes: number;
   evictions: number;
   coalesced: number;
+  /** Stale copies played because the origin was unreachable. */
+  staleServed: number;
 }
 
 interface Entry extends StoredEntry {
@@ -56,7 +58,7 @@ interface Entry extends StoredEntry {
 }
 
 export class MediaCache {
-  readonly stats: MediaCacheStats = { hits: 0, misses: 0, revalidations: 0, fetches: 0, transcodes: 0, evictions: 0, coalesced: 0 };
+  readonly stats: MediaCacheStats = { hits: 0, misses: 0, revalidations: 0, fetches: 0, transcodes: 0, evictions: 0, coalesced: 0, staleServed: 0 };
   private readonly store: MediaStore;
   private readonly maxBytes: number;
   private readonly maxMediaBytes: number;
@@ -202,7 +204,23 @@ export class MediaCache {
     this.stats.misses++;
     const validators = cached && entry && (entry.etag || entry.lastModified) ? { etag: entry.etag, lastModified: entry.lastModified } : null;
     this.stats.fetches++;
-    const outcome: FetchOutcome = await fetchMedia(url, { dispatcher: this.dispatcher, maxBytes: this.maxMediaBytes, validators });
+    let outcome: FetchOutcome;
+    try {
+      outcome = await fetchMedia(url, { dispatcher: this.dispatcher, maxBytes: this.maxMediaBytes, validators });
+    } catch (err) {
+      // RFC 9111 §4.2.4: a stale response may be served when the origin cannot be reached, unless a directive
+      // forbids it (no-cache). A 4xx is an answer, not an outage: the media is gone, so the error stands.
+      const outage = err instanceof MediaError &&
+        (err.kind === 'connection-failed' || err.kind === 'timeout' || (err.kind === 'http-status' && (err.status ?? 0) >= 500));
+      if (outage && cached && entry && !entry.revalidateAlways) {
+        this.log.warn({ url, err: err.message }, 'media origin unreachable; playing the stale cached copy');
+        this.stats.staleServed++;
+        return cached;
+      }
+      // 404 Not Found / 410 Gone: the stored copy no longer stands for anything (RFC 9111 §4.4 spirit).
+      if (err instanceof MediaError && (err.status === 404 || err.status === 410) && entry) this.drop(entry);
+      throw err;
+    }
     const f = freshness(outcome.headers, this.clock.now(), this.heuristicTtlMs);
 
     if (outcome.status === 304 && cached && entry) {

@@ -377,3 +377,29 @@ test('one caller giving up does not cancel the shared fetch for the others', asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a stale copy is played when the origin is down, not when it says the media is gone', async () => {
+  const dir = tempDir();
+  const clock = new FakeClock();
+  const routes: Record<string, Route> = {
+    '/flaky.wav': { body: toneWav(0.2), headers: { 'cache-control': 'max-age=1' } },
+    '/gone.wav': { body: toneWav(0.2), headers: { 'cache-control': 'max-age=1' } },
+  };
+  const o = await origin(routes);
+  const cache = await MediaCache.open({ dataDir: dir, clock });
+  try {
+    const flaky = await cache.fetchUrl(o.url('/flaky.wav'));
+    await cache.fetchUrl(o.url('/gone.wav'));
+    clock.advance(2_000);
+    routes['/flaky.wav'] = { status: 503 };
+    delete routes['/gone.wav'];
+    assert.equal(await cache.fetchUrl(o.url('/flaky.wav')), flaky);
+    assert.equal(cache.stats.staleServed, 1);
+    await assert.rejects(cache.fetchUrl(o.url('/gone.wav')), mediaError('http-status', 404));
+    assert.equal(await cache.lookup(MediaCache.idForUrl(o.url('/gone.wav'))), null);
+  } finally {
+    await cache.close();
+    await o.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
