@@ -48,6 +48,8 @@ export interface RtpEndpoint {
 export interface RtpSessionDelegate {
   /** A media (non-telephone-event) packet. `packet` is reused: copy what you keep before returning. */
   onPacket?(packet: RtpPacket, session: RtpSession): void;
+  /** A raw RFC 4733 telephone-event packet, before DTMF decoding (for relaying). `packet` is reused. */
+  onTelephoneEvent?(packet: RtpPacket, session: RtpSession): void;
   /** A key press started (RFC 4733). */
   onDtmfStart?(event: DtmfEvent, session: RtpSession): void;
   /** A key press completed (RFC 4733). */
@@ -273,6 +275,14 @@ export class RtpSession {
     this.candidateCount = 0;
   }
 
+  /**
+   * Continue media timestamps from `timestamp` (after forwarded packets that carried their own timestamps), so that a
+   * prompt played next follows on without a jump.
+   */
+  resumeTimestampAt(timestamp: number): void {
+    this.timestamp = timestamp >>> 0;
+  }
+
   /** Mark the next media packet as the first of a talk spurt (marker bit, RFC 3551 §4.1). */
   startTalkSpurt(): void {
     this.markerPending = true;
@@ -428,6 +438,7 @@ export class RtpSession {
     }
     rx.update(p.sequenceNumber, p.payloadLength);
     if (p.payloadType === this.telephoneEventPayloadType) {
+      this.emit('onTelephoneEvent', (d) => d.onTelephoneEvent?.(p, this));
       this.dtmf.receive(p.sequenceNumber, p.timestamp, p.buffer, p.payloadOffset, p.payloadLength, now);
       return;
     }

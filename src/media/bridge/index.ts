@@ -1,0 +1,1 @@
+export { MediaBridge, type MediaBridgeLeg, type MediaBridgeStats } from './media-bridge.js';
