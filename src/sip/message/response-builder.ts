@@ -46,6 +46,16 @@ function salvageVia(value: string): string | undefined {
   return Via.parse(head).ok ? head : undefined;
 }
 
+/** §25.1 callid = word [ "@" word ]: not empty, no whitespace. */
+function isCallId(v: string): boolean {
+  if (v.length === 0) return false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 32 || c === 9) return false;
+  }
+  return true;
+}
+
 function copyCore(from: Headers, to: Headers, status: number, toTag: string | undefined, sanitize = false): void {
   // §8.2.6.2: Via values in the same order, From, Call-ID and CSeq copied; To copied with a tag added.
   // When answering a message that failed to parse (sanitize), values that do not parse are left out so that the
@@ -65,7 +75,7 @@ function copyCore(from: Headers, to: Headers, status: number, toTag: string | un
     to.append('To', needsTag ? `${toValue};tag=${toTag ?? newTag()}` : toValue);
   }
   const callId = from.get('call-id');
-  if (callId !== undefined) to.append('Call-ID', callId);
+  if (callId !== undefined && (!sanitize || isCallId(callId))) to.append('Call-ID', callId);
   const cseq = from.get('cseq');
   if (cseq !== undefined && (!sanitize || CSeq.parse(cseq).ok)) to.append('CSeq', cseq);
   // §8.2.6.1: a 100 Trying copies Timestamp.

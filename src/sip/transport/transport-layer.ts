@@ -117,6 +117,12 @@ export class TransportLayer implements TransportSink {
     return ws;
   }
 
+  /** Adds a transport built elsewhere (e.g. a TLS transport, or a test double); it replaces one of the same protocol. */
+  addTransport(transport: Transport): void {
+    this.#transports.get(transport.protocol)?.close();
+    this.#transports.set(transport.protocol, transport);
+  }
+
   /** The transport for a protocol (shape-compatible with what the UA needs: protocol, reliable, local, send). */
   transport(protocol: TransportProtocol): Transport | undefined {
     return this.#transports.get(protocol);
