@@ -6,3 +6,7 @@ export * from './dtmf/index.js';
 export * from './clock/index.js';
 export * from './bridge/index.js';
 // --- Colleague's exports (sources, recorder, cache, TTS) go below this line. ---
+export * from './source/index.js';
+export * from './tts/index.js';
+export * from './recorder/index.js';
+export * from './cache/index.js';
