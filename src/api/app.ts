@@ -1,7 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import { ErrorCode, TwilioError, authenticationFailed } from '../core/index.js';
 import { InvalidPageTokenError } from '../store/index.js';
-import { authenticate, resolveAccount } from './auth.js';
+import { CredentialCache, resolveAccount } from './auth.js';
 import { API_VERSION, type ApiContext } from './context.js';
 import { type Form, parseForm } from './form.js';
 import { accountsResource } from './resources/accounts.js';
@@ -29,10 +29,14 @@ declare module 'fastify' {
 }
 
 /** The HTTP application: the 2010-04-01 REST API plus whatever routes the composition root adds. */
-export function buildApi(ctx: BuildApiOptions): FastifyInstance {
+export function buildApi(options: BuildApiOptions): FastifyInstance {
+  const credentials = new CredentialCache(() => options.clock.now());
+  // Object.create keeps the caller's accessors live (publicUrl is only known once the port is bound).
+  const ctx: BuildApiOptions = Object.create(options, { credentials: { value: credentials } }) as BuildApiOptions;
   const app = Fastify({
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request access lines would dominate the log at API rates; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
   });
@@ -61,7 +65,7 @@ export function buildApi(ctx: BuildApiOptions): FastifyInstance {
     async (api) => {
       api.addHook('onRequest', async (request) => {
         if (request.routeOptions.config.publicMedia) return;
-        request.principal = await authenticate(request.headers.authorization, ctx.store);
+        request.principal = await credentials.authenticate(request.headers.authorization, ctx.store);
       });
       api.addHook('preHandler', async (request) => {
         if (request.routeOptions.config.publicMedia) return;

@@ -65,3 +65,33 @@ export async function resolveAccount(
   }
   return target;
 }
+
+/**
+ * Remembers successful authentications for a moment so a busy client does not cost a database read (and an HMAC
+ * for API keys) per request. Any change to an account or key clears it, so on this node a revoked credential stops
+ * working at once; on other cluster nodes within `ttlMs`.
+ */
+export class CredentialCache {
+  private readonly entries = new Map<string, { principal: Principal; expiresAt: number }>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly ttlMs = 2_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async authenticate(header: string | undefined, store: Store): Promise<Principal> {
+    if (header !== undefined) {
+      const hit = this.entries.get(header);
+      if (hit && hit.expiresAt > this.now()) return hit.principal;
+    }
+    const principal = await authenticate(header, store);
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    this.entries.set(header!, { principal, expiresAt: this.now() + this.ttlMs });
+    return principal;
+  }
+
+  invalidate(): void {
+    this.entries.clear();
+  }
+}

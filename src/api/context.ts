@@ -3,6 +3,11 @@ import type { Account, Store } from '../store/index.js';
 import type { Principal } from './auth.js';
 import type { Form } from './form.js';
 
+/** Told when accounts or keys change, so cached authentications are dropped. */
+export interface CredentialChanges {
+  invalidate(): void;
+}
+
 /** What every REST resource plugin receives: dependencies passed in, nothing global. */
 export interface ApiContext {
   store: Store;
@@ -12,6 +17,8 @@ export interface ApiContext {
   publicUrl: string;
   /** Directory that relative media paths in the store resolve against. */
   dataDir: string;
+  /** Set by buildApi; resources that change accounts or keys call it. */
+  credentials?: CredentialChanges;
 }
 
 declare module 'fastify' {

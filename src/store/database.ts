@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
 
@@ -47,8 +47,39 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
   return { db, dialect: 'sqlite', location: path.resolve(file), close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every statement anew; the same few dozen SQL texts repeat on every request, so keep them
+ * prepared. Bounded so that ad-hoc SQL (filters in many combinations) cannot grow it without limit.
+ */
+class StatementCache implements SqliteDatabase {
+  private readonly statements = new Map<string, SqliteStatement>();
+
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly max = 512,
+  ) {}
+
+  prepare(sql: string): SqliteStatement {
+    let statement = this.statements.get(sql);
+    if (statement) {
+      // Refresh recency: Map iteration order is insertion order, so re-insert to mark as most recently used.
+      this.statements.delete(sql);
+    } else {
+      statement = this.sqlite.prepare(sql) as unknown as SqliteStatement;
+      if (this.statements.size >= this.max) this.statements.delete(this.statements.keys().next().value!);
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.sqlite.close();
+  }
 }
 
 const INT8_OID = 20;

@@ -103,6 +103,7 @@ export function accountsResource(ctx: ApiContext): FastifyPluginAsync {
         ...(status !== undefined ? { status } : {}),
         dateUpdated: ctx.clock.now(),
       });
+      ctx.credentials?.invalidate();
       return serializeAccount(updated!);
     });
   };

@@ -58,6 +58,7 @@ export function keysResource(ctx: ApiContext): FastifyPluginAsync {
       const { Sid } = request.params;
       if (!(await ctx.store.keys.find(request.account!.sid, Sid))) throw notFound(instancePath(request.account!.sid, Sid));
       await ctx.store.keys.delete(Sid);
+      ctx.credentials?.invalidate();
       return reply.code(204).send();
     });
   };

@@ -17,7 +17,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('accounts_parent').on('accounts').columns(['parent_account_sid', 'date_created']).execute();
+  await db.schema.createIndex('accounts_parent').on('accounts').columns(['parent_account_sid', 'date_created', 'sid']).execute();
 
   await db.schema
     .createTable('keys')
@@ -29,7 +29,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('keys_account').on('keys').columns(['account_sid', 'date_created']).execute();
+  await db.schema.createIndex('keys_account').on('keys').columns(['account_sid', 'date_created', 'sid']).execute();
 
   await db.schema
     .createTable('incoming_phone_numbers')
@@ -65,7 +65,7 @@ export async function up(db: Db): Promise<void> {
   await db.schema
     .createIndex('incoming_phone_numbers_account')
     .on('incoming_phone_numbers')
-    .columns(['account_sid', 'date_created'])
+    .columns(['account_sid', 'date_created', 'sid'])
     .execute();
 
   await db.schema
@@ -91,7 +91,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('applications_account').on('applications').columns(['account_sid', 'date_created']).execute();
+  await db.schema.createIndex('applications_account').on('applications').columns(['account_sid', 'date_created', 'sid']).execute();
 
   await db.schema
     .createTable('calls')
@@ -118,7 +118,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('calls_account').on('calls').columns(['account_sid', 'date_created']).execute();
+  await db.schema.createIndex('calls_account').on('calls').columns(['account_sid', 'date_created', 'sid']).execute();
   await db.schema.createIndex('calls_parent').on('calls').column('parent_call_sid').execute();
   await db.schema.createIndex('calls_status').on('calls').column('status').execute();
 
@@ -141,7 +141,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('recordings_account').on('recordings').columns(['account_sid', 'date_created']).execute();
+  await db.schema.createIndex('recordings_account').on('recordings').columns(['account_sid', 'date_created', 'sid']).execute();
   await db.schema.createIndex('recordings_call').on('recordings').column('call_sid').execute();
 
   await db.schema
@@ -163,7 +163,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('notifications_account').on('notifications').columns(['account_sid', 'date_created']).execute();
+  await db.schema.createIndex('notifications_account').on('notifications').columns(['account_sid', 'date_created', 'sid']).execute();
   await db.schema.createIndex('notifications_call').on('notifications').column('call_sid').execute();
 }
 
