@@ -18,13 +18,18 @@ export class IncomingLeg extends CallLeg<IncomingLegDelegate> {
   private readonly handle: ServerTransactionHandle;
   private readonly localTag = newTag();
   private cancelled = false;
+  private readonly unansweredTimer: ReturnType<UaCore['clock']['setTimeout']>;
 
   /** @internal Created by the UserAgent for each new INVITE outside a dialog. */
-  constructor(core: UaCore, handle: ServerTransactionHandle) {
+  constructor(core: UaCore, handle: ServerTransactionHandle, maxUnansweredMs: number) {
     super(core);
     this.handle = handle;
     this.request = handle.request;
     this.remoteSdpValue = this.request.body.length > 0 ? this.request.body.toString('utf8') : undefined;
+    // Bounded lifetime of the INVITE server transaction: an unanswered call is rejected 480 in the end.
+    this.unansweredTimer = this.setTimer(maxUnansweredMs, () => {
+      if (this.state === 'initial' || this.state === 'early') this.reject(480);
+    });
   }
 
   get callId(): string {
@@ -78,6 +83,7 @@ export class IncomingLeg extends CallLeg<IncomingLegDelegate> {
       return Promise.reject(new SipError(400, 'Missing Contact or From tag'));
     }
     this.transition('answered');
+    this.clearTimer(this.unansweredTimer);
     this.dialog = dialog;
     this.localSdp = sdp;
     this.core.addDialog(dialog, this);

@@ -43,6 +43,16 @@ export interface UserAgentOptions {
   /** T1/T2/T4 (§17.1.1.1); every timer A–M derives from them. */
   readonly timers?: Partial<TimerSettings>;
   readonly delegate?: UserAgentDelegate;
+  /**
+   * Host written into Via sent-by and Contact (§18.1.1), default the transport's local address. Set it when the
+   * transport is bound to a wildcard address (0.0.0.0) or sits behind a known public address.
+   */
+  readonly host?: string;
+  /**
+   * An incoming call neither answered nor rejected within this time is rejected 480, so that a silent voice layer
+   * cannot hold an INVITE server transaction forever. Default 180 000 ms (the Timer C figure of §16.6).
+   */
+  readonly maxUnansweredMs?: number;
   /** User part of our Contact, default "patchbay". */
   readonly contactUser?: string;
   /** User-Agent / Server header value. */
@@ -104,6 +114,8 @@ export class UserAgent {
   private readonly pendingRequests = new Set<(error: Error) => void>();
   private readonly core: UaCore;
   delegate: UserAgentDelegate;
+  private readonly advertisedHost: string;
+  private readonly maxUnansweredMs: number;
   private closed = false;
 
   constructor(options: UserAgentOptions) {
@@ -113,7 +125,10 @@ export class UserAgent {
     this.layer = new TransactionLayer<ResponseEvent>({ clock: this.clock, logger: this.logger, ...(options.timers ? { timers: options.timers } : {}) });
     this.policy = options.policy ?? DEFAULT_UAS_POLICY;
     this.delegate = options.delegate ?? {};
-    const { host, port } = options.transport.local;
+    const { port } = options.transport.local;
+    const host = options.host ?? options.transport.local.host;
+    this.advertisedHost = host.startsWith('[') ? host.slice(1, -1).toLowerCase() : host.toLowerCase();
+    this.maxUnansweredMs = options.maxUnansweredMs ?? 180_000;
     const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
     const sentBy = `${hostPart}:${port}`;
     const transportParam = options.transport.protocol.toUpperCase() === 'UDP' ? '' : `;transport=${options.transport.protocol.toLowerCase()}`;
@@ -320,10 +335,9 @@ export class UserAgent {
     if (!this.layer.receiveResponse(responseEvent(response))) this.logger.debug({ status: response.status }, 'stray sip response');
   }
 
+  /** §18.1.2: a response whose top Via is not the one we write is discarded. */
   private isLocalVia(hostname: string, port: number | undefined): boolean {
-    const local = this.transport.local;
-    const host = local.host.startsWith('[') ? local.host.slice(1, -1) : local.host;
-    return hostname === host.toLowerCase() && (port ?? 5060) === local.port;
+    return hostname === this.advertisedHost && (port ?? 5060) === this.transport.local.port;
   }
 
   private receiveRequest(request: SipRequest, source: Endpoint): void {
@@ -394,7 +408,7 @@ export class UserAgent {
       case 'INVITE': {
         // §17.2.1: a 100 Trying at once quenches INVITE retransmissions.
         handle.respond(100);
-        const leg = new IncomingLeg(this.core, handle);
+        const leg = new IncomingLeg(this.core, handle, this.maxUnansweredMs);
         if (transaction instanceof InviteServerTransaction) this.incomingByTransaction.set(transaction, leg);
         if (!this.delegate.onInvite) {
           leg.reject(480);

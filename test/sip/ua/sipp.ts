@@ -34,8 +34,18 @@ export interface SippResult {
  * -trace_err into a temporary directory, and reads the statistics back.
  */
 export async function runSipp(args: readonly string[], deadlineMs: number): Promise<SippResult> {
+  return (await spawnSipp(args, deadlineMs)).done;
+}
+
+/** Start SIPp and return its SIP port at once (for SIPp as UAS), with the result as a promise. */
+export async function spawnSipp(args: readonly string[], deadlineMs: number): Promise<{ port: number; done: Promise<SippResult> }> {
+  const sipPort = await freeUdpPort();
+  return { port: sipPort, done: execSipp(args, deadlineMs, sipPort) };
+}
+
+async function execSipp(args: readonly string[], deadlineMs: number, sipPort: number): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-sipp-'));
-  const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const mediaPort = await freeUdpPort();
   const child = spawn(SIPP, [
     ...args, '-nostdin', '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-trace_stat', '-fd', '1', '-trace_err',

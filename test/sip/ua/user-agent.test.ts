@@ -10,13 +10,13 @@ const OFFER = 'v=0\r\no=a 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt
 const ANSWER = OFFER.replace('o=a', 'o=b').replace('4000', '5000');
 const HOLD = `${OFFER}a=sendonly\r\n`;
 
-function setup(options: { reliable?: boolean } = {}) {
+function setup(options: { reliable?: boolean; maxUnansweredMs?: number } = {}) {
   const clock = new FakeClock();
   const net = new LoopbackNetwork();
   const ta = net.transport('10.0.0.1', 5060, options.reliable);
   const tb = net.transport('10.0.0.2', 5070, options.reliable);
   const a = new UserAgent({ transport: ta, clock, contactUser: 'a' });
-  const b = new UserAgent({ transport: tb, clock, contactUser: 'b' });
+  const b = new UserAgent({ transport: tb, clock, contactUser: 'b', ...(options.maxUnansweredMs ? { maxUnansweredMs: options.maxUnansweredMs } : {}) });
   ta.attach(a);
   tb.attach(b);
   const incoming: IncomingLeg[] = [];
@@ -313,5 +313,30 @@ test('close() is synchronous and idempotent; pending answers reject with Invalid
   assert.throws(() => a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER }), InvalidStateError);
   await flush();
   assert.equal(net.log.filter((p) => p.from === '10.0.0.1:5060').length, net.log.slice(0, sent).filter((p) => p.from === '10.0.0.1:5060').length);
+  b.close();
+});
+
+test('flood: 1500 requests (INVITEs never answered, OPTIONS, stray BYEs), each retransmitted; everything drains', async () => {
+  const { a, b, clock, net, incoming } = setup({ maxUnansweredMs: 10_000 });
+  let i = 0;
+  for (; i < 1500; i++) {
+    const text = base(i % 3 === 0 ? 'INVITE' : i % 3 === 1 ? 'OPTIONS' : 'BYE', '', undefined);
+    const request = rawRequest(text);
+    b.receive(request, { host: '10.0.0.1', port: 5060 });
+    b.receive(rawRequest(text), { host: '10.0.0.1', port: 5060 });
+  }
+  await flush();
+  assert.equal(incoming.length, 500);
+  assert.ok(b.stats.transactions >= 1500);
+  clock.advance(10_000);
+  await flush();
+  const finals = net.log.map((p) => p.message).filter((m): m is SipResponse => m.isResponse() && m.status >= 200);
+  // Count calls, not datagrams: a retransmitted request that arrives after the final response gets it again.
+  const calls = (status: number) => new Set(finals.filter((r) => r.status === status).map((r) => r.callId)).size;
+  assert.equal(calls(480), 500, 'unanswered INVITEs rejected 480 in the end');
+  assert.equal(calls(481), 500);
+  assert.equal(calls(200), 500);
+  await drain(clock, a, b);
+  a.close();
   b.close();
 });
