@@ -9,6 +9,8 @@ export interface TcpTransportOptions {
   /** 0 = ephemeral; the bound port is reported in `local`. */
   port?: number;
   maxMessageSize?: number;
+  /** Close connections idle for this long (0 or undefined = never). */
+  idleTimeoutMs?: number;
   /** Give up connecting after this long (default 5000 ms). */
   connectTimeoutMs?: number;
 }
@@ -30,11 +32,13 @@ export class TcpTransport implements Transport {
   readonly #sink: TransportSink;
   readonly #maxSize: number;
   readonly #connectTimeoutMs: number;
+  readonly #idleTimeoutMs: number;
 
   private constructor(sink: TransportSink, opts: TcpTransportOptions) {
     this.#sink = sink;
     this.#maxSize = opts.maxMessageSize ?? MAX_MESSAGE_SIZE;
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
+    this.#idleTimeoutMs = opts.idleTimeoutMs ?? 0;
     this.#server = net.createServer((socket) => this.#adopt(socket));
     this.#server.on('error', () => undefined);
   }
@@ -65,6 +69,9 @@ export class TcpTransport implements Transport {
   }
 
   #adopt(socket: net.Socket): StreamConnection {
+    if (this.#idleTimeoutMs > 0) {
+      socket.setTimeout(this.#idleTimeoutMs, () => socket.destroy());
+    }
     const conn = new StreamConnection(socket, 'TCP', this.#local, this.#sink, this, this.#maxSize, (c) => {
       this.#conns.delete(c.id);
       const key = `${c.remote.host}:${c.remote.port}`;

@@ -28,6 +28,8 @@ export interface TransportLayerOptions {
    * validation off (e.g. for a proxy). Default: DEFAULT_UAS_POLICY.
    */
   policy?: UasPolicy | null;
+  /** Close stream connections idle for this long (default 10 minutes; 0 = never). Keep-alives count as traffic. */
+  idleTimeoutMs?: number;
   /** Host names/addresses this element writes into Via sent-by, besides its interface addresses. */
   viaHosts?: readonly string[];
   /** Tells whether a Via in a received response is ours (§18.1.2); defaults to host and port matching. */
@@ -47,6 +49,8 @@ export interface TransportCounters {
   /** Dropped without an answer (bad responses, responses not for us, invalid ACKs). */
   discarded: number;
   delivered: number;
+  /** CRLF keep-alive datagrams (RFC 5626 §3.5.1 style, sent by many UAs over UDP too), ignored. */
+  keepalives: number;
   /** Stream connections dropped because they could not be framed (oversize, bad Content-Length). */
   streamErrors: number;
   sendErrors: number;
@@ -62,7 +66,7 @@ const DEFAULT_PORT = 5060;
  */
 export class TransportLayer implements TransportSink {
   readonly counters: TransportCounters = {
-    received: 0, malformed: 0, rejected: 0, discarded: 0, delivered: 0, streamErrors: 0, sendErrors: 0,
+    received: 0, malformed: 0, rejected: 0, discarded: 0, delivered: 0, keepalives: 0, streamErrors: 0, sendErrors: 0,
   };
   #transports = new Map<TransportProtocol, Transport>();
   #user: TransportUser;
@@ -96,7 +100,9 @@ export class TransportLayer implements TransportSink {
       try {
         udp = wantUdp ? await UdpTransport.bind(this, { host, port }) : undefined;
         const tcpPort = udp?.local.port ?? port;
-        const tcp = wantTcp ? await TcpTransport.listen(this, { host, port: tcpPort, maxMessageSize }) : undefined;
+        const tcp = wantTcp ? await TcpTransport.listen(this, {
+          host, port: tcpPort, maxMessageSize, idleTimeoutMs: this.#opts.idleTimeoutMs ?? 600_000,
+        }) : undefined;
         if (udp) this.#transports.set('UDP', udp);
         if (tcp) this.#transports.set('TCP', tcp);
         return { ...(udp ? { udp: udp.local } : {}), ...(tcp ? { tcp: tcp.local } : {}) };
@@ -185,6 +191,10 @@ export class TransportLayer implements TransportSink {
 
   /** Entry point for every complete message from every transport. Never throws. */
   onBytes(bytes: Buffer, source: Source, transport: Transport): void {
+    if (isKeepAlive(bytes)) {
+      this.counters.keepalives++;
+      return;
+    }
     this.counters.received++;
     try {
       this.#handle(bytes, source, transport);
@@ -262,6 +272,13 @@ export class TransportLayer implements TransportSink {
       this.#log.debug({ err }, 'sip send failed');
     });
   }
+}
+
+/** A datagram or WebSocket message made only of CR/LF: a keep-alive, not a malformed message. */
+function isKeepAlive(bytes: Buffer): boolean {
+  if (bytes.length === 0 || bytes.length > 8) return false;
+  for (const b of bytes) if (b !== 13 && b !== 10) return false;
+  return true;
 }
 
 /** §18.2.2 for unreliable transports. */

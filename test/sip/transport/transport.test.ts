@@ -303,3 +303,85 @@ test('responseDestination follows §18.2.2 and RFC 3581', () => {
   assert.deepEqual(responseDestination(v('SIP/2.0/UDP h;maddr=224.0.1.75;ttl=1'), src), { host: '224.0.1.75', port: 5060 });
   assert.deepEqual(responseDestination(v('SIP/2.0/UDP 192.0.2.4'), src), { host: '192.0.2.4', port: 5060 });
 });
+
+test('UDP: CRLF keep-alive datagrams are ignored, not counted as malformed', async () => {
+  const { layer, port } = await startLayer();
+  const client = new UdpClient();
+  await client.bind();
+  try {
+    client.send(Buffer.from('\r\n\r\n'), port);
+    client.send(Buffer.from('\r\n'), port);
+    client.send(options(), port);
+    assert.equal(status(await client.next()), 200);
+    assert.equal(layer.counters.keepalives, 2);
+    assert.equal(layer.counters.malformed, 0);
+  } finally {
+    client.close();
+    layer.close();
+  }
+});
+
+test('TCP: idle connections are closed', async () => {
+  const { layer, port } = await startLayer({ idleTimeoutMs: 100 });
+  const { socket } = await tcpConnect(port);
+  try {
+    const t0 = Date.now();
+    await once(socket, 'close');
+    assert.ok(Date.now() - t0 < 2000);
+  } finally {
+    socket.destroy();
+    layer.close();
+  }
+});
+
+test('TCP: a response whose connection is gone goes on a new connection to received:sent-by port (§18.2.2)', async () => {
+  const { layer } = await startLayer();
+  const server = net.createServer();
+  let got = '';
+  const arrived = new Promise<void>((resolve) => {
+    server.on('connection', (s) => s.on('data', (d) => {
+      got += d.toString();
+      if (got.includes('\r\n\r\n')) resolve();
+    }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  assert.ok(addr && typeof addr === 'object');
+  try {
+    const req = parseMessage(options({ via: `SIP/2.0/TCP client.invalid:${addr.port};branch=z9hG4bKgone;received=127.0.0.1` }));
+    assert.ok(req.ok && req.message.isRequest());
+    const gone: Source = { protocol: 'TCP', address: '127.0.0.1', port: 1, reliable: true, connectionId: 'tcp-gone', local: { host: '127.0.0.1', port: 0 } };
+    await layer.sendResponse(createResponse(req.message, 486), gone);
+    await arrived;
+    assert.ok(got.startsWith('SIP/2.0 486 Busy Here'));
+  } finally {
+    server.close();
+    layer.close();
+  }
+});
+
+test('WebSocket: upgrades on other paths are left to other listeners', async () => {
+  const { layer } = await startLayer();
+  const server = http.createServer();
+  let otherHandled = false;
+  server.on('upgrade', (req, socket) => {
+    if (req.url === '/other') {
+      otherHandled = true;
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  assert.ok(addr && typeof addr === 'object');
+  const ws = layer.attachWebSocket(server, { paths: ['/sip'] });
+  try {
+    const client = new WebSocket(`ws://127.0.0.1:${addr.port}/other`, 'sip');
+    await new Promise<void>((resolve) => client.on('error', () => resolve()));
+    assert.equal(otherHandled, true);
+    assert.equal(ws.connectionCount, 0);
+  } finally {
+    layer.close();
+    server.close();
+    server.closeAllConnections();
+  }
+});
