@@ -144,6 +144,8 @@ export class RtpSession {
   private readonly rxStats: ReceiveStatistics;
   private readonly dtmf: DtmfReceiver;
   private readonly ring: Buffer[] = [];
+  /** Per ring slot, a cached view of exactly the last datagram length (so steady-state sends create no view). */
+  private readonly ringViews: Buffer[] = [];
   private ringIndex = 0;
   private rtcpTimer: TimerHandle | undefined;
   private closed = false;
@@ -201,7 +203,11 @@ export class RtpSession {
       onDtmfStart: (e) => this.emit('onDtmfStart', (d) => d.onDtmfStart?.(e, this)),
       onDtmf: (e) => this.emit('onDtmf', (d) => d.onDtmf?.(e, this)),
     }, { clockRate: this.clockRate, logger: this.logger });
-    for (let i = 0; i < RING; i++) this.ring.push(Buffer.alloc(MAX_DATAGRAM));
+    for (let i = 0; i < RING; i++) {
+      const buf = Buffer.alloc(MAX_DATAGRAM);
+      this.ring.push(buf);
+      this.ringViews.push(buf.subarray(0, 0));
+    }
     if (options.remote) this.setRemote(options.remote, options.remoteRtcpPort);
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, false));
     socket.on('error', (err) => this.logger?.warn({ err }, 'RTP socket error'));
@@ -321,12 +327,19 @@ export class RtpSession {
     const remote = this.remote;
     if (this.closed || remote === undefined) return false;
     if (length > MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
-    const buf = this.ring[this.ringIndex];
-    this.ringIndex = (this.ringIndex + 1) % RING;
+    const slot = this.ringIndex;
+    const buf = this.ring[slot];
+    this.ringIndex = (slot + 1) % RING;
     writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrc);
     if (offset === 0 && length === payload.length) buf.set(payload, RTP_FIXED_HEADER_SIZE);
     else for (let i = 0; i < length; i++) buf[RTP_FIXED_HEADER_SIZE + i] = payload[offset + i];
-    this.socket.send(buf, 0, RTP_FIXED_HEADER_SIZE + length, remote.port, remote.address);
+    const total = RTP_FIXED_HEADER_SIZE + length;
+    let view = this.ringViews[slot];
+    if (view.length !== total) {
+      view = buf.subarray(0, total);
+      this.ringViews[slot] = view;
+    }
+    this.socket.send(view, remote.port, remote.address);
     this.sequence = (this.sequence + 1) & 0xffff;
     this.packetsSent++;
     this.octetsSent += length;
