@@ -26,3 +26,4 @@ export {
 export {
   TransactionLayer, type TransactionLayerOptions, type RequestDisposition, type ClientTransaction, type ServerTransaction,
 } from './transaction-layer.js';
+export { createNon2xxAck } from './non-2xx-ack.js';

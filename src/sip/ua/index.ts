@@ -8,6 +8,6 @@ export type { Endpoint, UaTransport } from './ua-transport.js';
 export type { RespondOptions } from './ua-core.js';
 export { requestKeyView, responseEvent, nextHop, type ResponseEvent } from './message-views.js';
 export {
-  createOutOfDialogRequest, createNon2xxAck, createCancel, cloneForRetry, ALLOWED_METHODS,
+  createOutOfDialogRequest, createCancel, cloneForRetry, ALLOWED_METHODS,
   type LocalIdentity, type OutOfDialogRequestOptions,
 } from './request-factory.js';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CSeq, Headers, NameAddr, SipRequest, newBranch, newTag, parseUri, type SipResponse, type Uri } from '../message/index.js';
+import { CSeq, Headers, NameAddr, SipRequest, newBranch, newTag, parseUri, type Uri } from '../message/index.js';
 
 export interface LocalIdentity {
   readonly viaTransport: string;
@@ -81,26 +81,16 @@ export function cloneForRetry(request: SipRequest, extra: ReadonlyArray<readonly
   return new SipRequest({ method: request.method, uri: request.uri, headers, body: request.body });
 }
 
-/** Copies of the headers that ACK and CANCEL take over from the INVITE (§9.1, §17.1.1.3). */
-function sameTransactionRequest(invite: SipRequest, method: 'ACK' | 'CANCEL', to: string): SipRequest {
+/** §9.1: CANCEL with the INVITE's Request-URI, top Via (same branch), Call-ID, To, From, Route and CSeq number. */
+export function createCancel(invite: SipRequest): SipRequest {
   const headers = new Headers();
   headers.append('Via', invite.topVia!.toString());
   headers.append('Max-Forwards', '70');
   for (const r of invite.headers.getAll('route')) headers.append('Route', r);
   headers.append('From', invite.headers.get('from')!);
-  headers.append('To', to);
+  headers.append('To', invite.headers.get('to')!);
   headers.append('Call-ID', invite.callId!);
-  headers.append('CSeq', new CSeq(invite.cseq!.seq, method).toString());
+  headers.append('CSeq', new CSeq(invite.cseq!.seq, 'CANCEL').toString());
   headers.append('Content-Length', '0');
-  return new SipRequest({ method, uri: invite.uri, headers });
-}
-
-/** §17.1.1.3: the ACK for a non-2xx final response — To from the response, everything else from the INVITE. */
-export function createNon2xxAck(invite: SipRequest, response: SipResponse): SipRequest {
-  return sameTransactionRequest(invite, 'ACK', response.headers.get('to') ?? invite.headers.get('to')!);
-}
-
-/** §9.1: CANCEL with the INVITE's Request-URI, top Via (same branch), Call-ID, To, From, Route and CSeq number. */
-export function createCancel(invite: SipRequest): SipRequest {
-  return sameTransactionRequest(invite, 'CANCEL', invite.headers.get('to')!);
+  return new SipRequest({ method: 'CANCEL', uri: invite.uri, headers });
 }

@@ -6,7 +6,7 @@ import {
   type SipResponse, type UasPolicy, type Uri,
 } from '../message/index.js';
 import {
-  InviteServerTransaction, TransactionLayer, TransactionStateError, type InviteClientTransaction,
+  InviteServerTransaction, TransactionLayer, TransactionStateError, createNon2xxAck, type InviteClientTransaction,
   type InviteClientTransactionUser, type NonInviteClientTransaction, type NonInviteClientTransactionUser,
   type ServerTransaction, type TimerSettings, type TimerTable, type TransactionTransport,
 } from '../transaction/index.js';
@@ -15,7 +15,7 @@ import { IncomingRequest } from './incoming-request.js';
 import { nextHop, requestKeyView, responseEvent, type ResponseEvent } from './message-views.js';
 import { OutgoingLeg, type Credentials } from './outgoing-leg.js';
 import {
-  ALLOWED_METHODS, cloneForRetry, createNon2xxAck, createOutOfDialogRequest, type LocalIdentity,
+  ALLOWED_METHODS, cloneForRetry, createOutOfDialogRequest, type LocalIdentity,
 } from './request-factory.js';
 import { InvalidStateError, SipError } from './sip-error.js';
 import type { DialogUsage, RespondOptions, ServerTransactionHandle, UaCore } from './ua-core.js';
@@ -49,8 +49,8 @@ export interface UserAgentOptions {
    */
   readonly host?: string;
   /**
-   * An incoming call neither answered nor rejected within this time is rejected 480, so that a silent voice layer
-   * cannot hold an INVITE server transaction forever. Default 180 000 ms (the Timer C figure of §16.6).
+   * An incoming call neither answered nor rejected within this time is rejected 480, and an outgoing one without its
+   * own timeoutMs is CANCELled, so that no INVITE transaction lives forever. Default 180 000 ms (Timer C, §16.6).
    */
   readonly maxUnansweredMs?: number;
   /** User part of our Contact, default "patchbay". */
@@ -73,7 +73,7 @@ export interface InviteOptions {
   readonly routes?: readonly string[];
   /** Answer one 401/407 with these (§22.2). */
   readonly credentials?: Credentials;
-  /** CANCEL when not answered within this many ms. */
+  /** CANCEL when not answered within this many ms; default the user agent's maxUnansweredMs. */
   readonly timeoutMs?: number;
   readonly delegate?: OutgoingLeg['delegate'];
 }
@@ -180,7 +180,8 @@ export class UserAgent {
     });
     const leg = new OutgoingLeg(this.core, request, {
       ...(options.credentials ? { credentials: options.credentials } : {}),
-      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+      // Bounded lifetime: an INVITE client transaction in Proceeding has no timer of its own (§17.1.1.2).
+      timeoutMs: options.timeoutMs ?? this.maxUnansweredMs,
     });
     if (options.delegate) leg.delegate = options.delegate;
     this.outgoing.add(leg);

@@ -340,3 +340,45 @@ test('flood: 1500 requests (INVITEs never answered, OPTIONS, stray BYEs), each r
   a.close();
   b.close();
 });
+
+test('Timer B → SipError 408; transport failure → SipError 503 (§8.1.3.1)', async () => {
+  const { a, b, clock, net } = setup();
+  net.drop = () => true;
+  const lost = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  clock.advance(32_000);
+  await flush();
+  await assert.rejects(lost.answer, (e: unknown) => e instanceof SipError && e.status === 408);
+  net.drop = () => false;
+  const unreachable = a.invite({ uri: 'sip:nobody@10.9.9.9:5060', sdp: OFFER });
+  await flush();
+  await assert.rejects(unreachable.answer, (e: unknown) => e instanceof SipError && e.status === 503);
+  const options = a.request({ method: 'OPTIONS', uri: 'sip:nobody@10.9.9.9:5060' });
+  await assert.rejects(options, (e: unknown) => e instanceof SipError && e.status === 503);
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
+
+test('re-INVITE glare: both sides re-INVITE at once and both get 491 (§14.1)', async () => {
+  const { a, b, clock, incoming } = setup();
+  const leg = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  void incoming[0]!.accept(ANSWER);
+  await flush();
+  await leg.answer;
+  const fromA = assert.rejects(leg.reinvite(HOLD), (e: unknown) => e instanceof SipError && e.status === 491);
+  const fromB = assert.rejects(incoming[0]!.reinvite(HOLD), (e: unknown) => e instanceof SipError && e.status === 491);
+  await flush();
+  await fromA;
+  await fromB;
+  assert.equal(leg.state, 'answered', 'a failed re-INVITE leaves the session as it was');
+  const retry = leg.reinvite(HOLD);
+  await flush();
+  await retry;
+  await leg.hangup();
+  await flush();
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
