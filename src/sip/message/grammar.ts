@@ -89,17 +89,31 @@ export function isCharsOrEscaped(s: string, allowed: Uint8Array): boolean {
 /** Decodes %HH escapes (RFC 3261 §19.1.4: comparison is done after unescaping). Invalid escapes are kept as-is. */
 export function unescape(s: string): string {
   if (s.indexOf('%') < 0) return s;
-  const bytes: number[] = [];
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 37 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
-      bytes.push(parseInt(s.substr(i + 1, 2), 16));
-      i += 2;
+  let out = '';
+  let i = 0;
+  while (i < s.length) {
+    const pct = s.indexOf('%', i);
+    if (pct < 0) {
+      out += s.slice(i);
+      break;
+    }
+    out += s.slice(i, pct);
+    // Collect a run of valid escapes and decode it as UTF-8 in one go (multi-byte characters span escapes).
+    const bytes: number[] = [];
+    let j = pct;
+    while (j + 2 < s.length && s.charCodeAt(j) === 37 && isHex(s.charCodeAt(j + 1)) && isHex(s.charCodeAt(j + 2))) {
+      bytes.push(parseInt(s.slice(j + 1, j + 3), 16));
+      j += 3;
+    }
+    if (bytes.length === 0) {
+      out += '%';
+      i = pct + 1;
     } else {
-      for (const b of Buffer.from(s[i] ?? '', 'utf8')) bytes.push(b);
+      out += Buffer.from(bytes).toString('utf8');
+      i = j;
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return out;
 }
 
 export function skipWsp(s: string, i: number): number {

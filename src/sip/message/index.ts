@@ -7,7 +7,7 @@ export { headerKey, canonicalHeaderName, LIST_HEADERS } from './header-names.js'
 export { Headers, type HeaderField } from './headers.js';
 export { SipUri } from './sip-uri.js';
 export { GenericUri } from './generic-uri.js';
-export { type Uri, parseUri } from './uri.js';
+export { type Uri, parseUri, uriEquals } from './uri.js';
 export { NameAddr } from './name-addr.js';
 export { Via, BRANCH_MAGIC_COOKIE } from './via.js';
 export { CSeq, MAX_CSEQ } from './cseq.js';

@@ -7,6 +7,7 @@ import { NameAddr } from './name-addr.js';
 import { CSeq } from './cseq.js';
 import { SipRequest } from './sip-request.js';
 import { SipResponse } from './sip-response.js';
+import type { ContactList } from './sip-message.js';
 
 /** Largest message accepted (64 KiB); bigger datagrams or stream frames are dropped. */
 export const MAX_MESSAGE_SIZE = 64 * 1024;
@@ -56,36 +57,64 @@ function isSipVersion(v: string): boolean {
   return dot > 4 && isDigits(v.slice(4, dot)) && isDigits(v.slice(dot + 1));
 }
 
-/** Header names whose values are parsed (and must be well-formed) before a message is accepted. */
-function checkCoreHeaders(headers: Headers): string | undefined {
+/** Typed values of the core headers, computed once while checking them and handed to the message's cache. */
+interface CoreValues {
+  via: Via[];
+  from: NameAddr | undefined;
+  to: NameAddr | undefined;
+  cseq: CSeq | undefined;
+  contact: ContactList | undefined;
+  route: NameAddr[];
+  recordRoute: NameAddr[];
+}
+
+/**
+ * Parses the headers every layer needs (Via, From, To, CSeq, Call-ID, Max-Forwards, Contact, Route, Record-Route);
+ * a malformed one makes the message unparseable (RFC 4475 §3.1.2). Returns the values or the reason.
+ */
+function checkCoreHeaders(headers: Headers): CoreValues | string {
+  const core: CoreValues = {
+    via: [], from: undefined, to: undefined, cseq: undefined, contact: undefined, route: [], recordRoute: [],
+  };
+  let contacts: NameAddr[] | undefined;
+  let star = false;
   for (const f of headers) {
     switch (f.key) {
       case 'via': {
         const r = Via.parseList(f.value);
         if (!r.ok) return `malformed Via: ${r.reason}`;
+        core.via.push(...r.value);
         break;
       }
       case 'from':
       case 'to': {
         const r = NameAddr.parse(f.value);
         if (!r.ok) return `malformed ${f.key}: ${r.reason}`;
+        if (f.key === 'from') core.from ??= r.value;
+        else core.to ??= r.value;
         break;
       }
       case 'contact': {
-        if (f.value === '*') break; // §10.2.2
+        if (f.value === '*') {
+          star = true; // §10.2.2
+          break;
+        }
         const r = NameAddr.parseList(f.value);
         if (!r.ok) return `malformed Contact: ${r.reason}`;
+        (contacts ??= []).push(...r.value);
         break;
       }
       case 'route':
       case 'record-route': {
         const r = NameAddr.parseList(f.value);
         if (!r.ok) return `malformed ${f.key}: ${r.reason}`;
+        (f.key === 'route' ? core.route : core.recordRoute).push(...r.value);
         break;
       }
       case 'cseq': {
         const r = CSeq.parse(f.value);
         if (!r.ok) return `malformed CSeq: ${r.reason}`;
+        core.cseq ??= r.value;
         break;
       }
       case 'call-id': {
@@ -104,7 +133,10 @@ function checkCoreHeaders(headers: Headers): string | undefined {
         break;
     }
   }
-  return undefined;
+  // §10.2.2: `*` stands alone; mixed with addresses there is no usable contact list (a registrar answers 400).
+  if (star) core.contact = contacts === undefined && headers.count('contact') === 1 ? { star: true } : undefined;
+  else if (contacts !== undefined) core.contact = { star: false, contacts };
+  return core;
 }
 
 /**
@@ -219,8 +251,8 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
     message = new SipRequest({ method: m, uri: uri.value, headers, version });
   }
   if (headerError !== undefined) return failure(headerError);
-  const coreError = checkCoreHeaders(headers);
-  if (coreError !== undefined) return failure(coreError);
+  const core = checkCoreHeaders(headers);
+  if (typeof core === 'string') return failure(core);
 
   // Body (§18.3, §20.14).
   const lengths = headers.getAll('content-length');
@@ -236,5 +268,12 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
   // Several Content-Length fields: the body is the rest of the datagram; the validator answers 400 (§20.14 allows one).
   message.body = input.subarray(bodyStart, bodyEnd);
   message.attachWire(input.subarray(msgStart, bodyEnd));
+  message.prime('via', core.via);
+  message.prime('from', core.from);
+  message.prime('to', core.to);
+  message.prime('cseq', core.cseq);
+  message.prime('contact', core.contact);
+  message.prime('route', core.route);
+  message.prime('record-route', core.recordRoute);
   return { ok: true, message, trailing: input.length - bodyEnd };
 }

@@ -46,6 +46,11 @@ export abstract class SipMessage {
     this.#wire = { bytes, headersVersion: this.headers.version, startLine: this.startLine(), body: this.body };
   }
 
+  /** @internal Used by the parser to hand over header values it already parsed. */
+  prime(key: 'via' | 'from' | 'to' | 'cseq' | 'contact' | 'route' | 'record-route', value: unknown): void {
+    this.#cache.set(key, { version: this.headers.version, value });
+  }
+
   protected cached<T>(key: string, compute: () => T): T {
     const hit = this.#cache.get(key);
     if (hit !== undefined && hit.version === this.headers.version) return hit.value as T;

@@ -3,6 +3,9 @@ import {
   USER_CHARS, PASSWORD_CHARS, PARAM_CHARS, HEADER_CHARS, HOST_CHARS, isDigits,
 } from './grammar.js';
 
+/** §19.1.4: parameters that make URIs differ even when present in only one of them. */
+const STRICT_PARAMS: ReadonlySet<string> = new Set(['user', 'ttl', 'method', 'maddr', 'transport']);
+
 /**
  * A SIP or SIPS URI (RFC 3261 §19.1.1):
  *
@@ -109,9 +112,8 @@ export class SipUri {
         return fail('invalid URI parameter value');
       }
       const key = unescape(name).toLowerCase();
-      // §19.1.4: a URI with the same parameter twice is ambiguous; reject it.
-      if (params.has(key)) return fail(`duplicate URI parameter ${key}`);
-      params.set(key, value);
+      // A repeated URI parameter is ambiguous; the first one wins (lenient: one odd Contact must not cost a call).
+      if (!params.has(key)) params.set(key, value);
       i = j;
     }
     if (i < hp.length && hp.charCodeAt(i) === 63) {
@@ -143,6 +145,40 @@ export class SipUri {
 
   param(name: string): string | null | undefined {
     return this.params.get(name.toLowerCase());
+  }
+
+  /**
+   * URI equivalence (RFC 3261 §19.1.4): scheme, userinfo (case-sensitive, after unescaping), host (case-insensitive)
+   * and port (no default: `sip:a@b` ≠ `sip:a@b:5060`) must match; parameters present in both must match
+   * case-insensitively; user, ttl, method, maddr and transport present in only one never match (the RFC's own
+   * examples treat transport like these); other parameters present in only one are ignored; headers must all match.
+   */
+  equals(other: SipUri): boolean {
+    if (this.scheme !== other.scheme) return false;
+    if (unescape(this.user ?? '') !== unescape(other.user ?? '') || (this.user === undefined) !== (other.user === undefined)) return false;
+    if ((this.password ?? null) !== (other.password ?? null)) {
+      if (this.password === undefined || other.password === undefined) return false;
+      if (unescape(this.password) !== unescape(other.password)) return false;
+    }
+    if (this.hostname !== other.hostname || this.port !== other.port) return false;
+    const norm = (v: string | null | undefined): string | null | undefined =>
+      v === null || v === undefined ? v : unescape(v).toLowerCase();
+    for (const [k, v] of this.params) {
+      if (other.params.has(k)) {
+        if (norm(v) !== norm(other.params.get(k))) return false;
+      } else if (STRICT_PARAMS.has(k)) return false;
+    }
+    for (const k of other.params.keys()) if (!this.params.has(k) && STRICT_PARAMS.has(k)) return false;
+    const headers = (h: Params): Map<string, string> => {
+      const m = new Map<string, string>();
+      for (const [k, v] of h) m.set(unescape(k).toLowerCase(), unescape(v ?? ''));
+      return m;
+    };
+    const a = headers(this.headers);
+    const b = headers(other.headers);
+    if (a.size !== b.size) return false;
+    for (const [k, v] of a) if (b.get(k) !== v) return false;
+    return true;
   }
 
   /** A copy with some fields replaced; the copy has no wire text of its own. */

@@ -30,3 +30,10 @@ export function parseUri(text: string): ParseResult<Uri> {
   if (colon === text.length - 1) return fail('empty URI');
   return ok(new GenericUri(scheme, text.slice(colon + 1)));
 }
+
+/** URI equivalence: §19.1.4 for SIP/SIPS URIs; other schemes compare scheme case-insensitively and the rest exactly. */
+export function uriEquals(a: Uri, b: Uri): boolean {
+  if (a.kind === 'sip' && b.kind === 'sip') return a.equals(b);
+  if (a.kind === 'generic' && b.kind === 'generic') return a.scheme === b.scheme && a.opaque === b.opaque;
+  return false;
+}

@@ -85,7 +85,8 @@ export class WebSocketTransport implements Transport {
     const key = `${source.address}:${source.port}`;
     this.#conns.set(source.connectionId ?? '', conn);
     this.#byRemote.set(key, conn);
-    ws.on('error', () => undefined);
+    // e.g. a frame over maxPayload: ws closes the connection (1009); we count it like a stream framing error.
+    ws.on('error', (err) => this.#sink.onStreamError?.(err.message, source));
     ws.on('message', (data) => {
       const bytes = rawToBuffer(data);
       // CRLF keep-alives (RFC 5626 §3.5.1 style) on WebSocket: a CRLFCRLF ping gets a CRLF pong.

@@ -385,3 +385,25 @@ test('WebSocket: upgrades on other paths are left to other listeners', async () 
     server.closeAllConnections();
   }
 });
+
+test('WebSocket: a message over 64 KiB drops the connection and is counted', async () => {
+  const { layer } = await startLayer();
+  const server = http.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  assert.ok(addr && typeof addr === 'object');
+  layer.attachWebSocket(server, { paths: ['/sip'] });
+  try {
+    const client = new WebSocket(`ws://127.0.0.1:${addr.port}/sip`, 'sip');
+    await once(client, 'open');
+    const closed = once(client, 'close');
+    client.send(Buffer.alloc(65 * 1024, 0x41));
+    const [code] = (await closed) as [number];
+    assert.equal(code, 1009);
+    assert.equal(layer.counters.streamErrors, 1);
+  } finally {
+    layer.close();
+    server.close();
+    server.closeAllConnections();
+  }
+});
