@@ -88,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
       line('Health', `${server.httpUrl}/health`) +
       line('Data', `${server.store.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${server.dataLocation}`) +
       line('Bus', server.bus.kind) +
+      line('Metrics', `${server.httpUrl}/metrics`) +
+      line('Speech', server.tts.installed ? `espeak-ng ${server.tts.version}` : `espeak-ng missing — install it with: ${server.tts.hint}`) +
       line('Account SID', server.owner.sid) +
       line('Auth Token', server.owner.authToken) +
       `\nPoint the twilio helper library at ${server.publicUrl} with these credentials. Stop with Ctrl+C.\n\n`,

@@ -1,10 +1,14 @@
 import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
 import { buildApi } from './api/app.js';
+import { createMetricsRegistry, mountMetrics } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
 import { type Clock, type Logger, createLogger, systemClock } from './core/index.js';
+import { type EspeakNgStatus, MediaCache, checkEspeakNg } from './media/index.js';
 import { type Account, type Store, openStore } from './store/index.js';
 
 /** What a running Patchbay tells its operator and its tests. */
@@ -17,6 +21,10 @@ export interface RunningServer {
   readonly bus: Bus;
   readonly dataLocation: string;
   readonly http: FastifyInstance;
+  readonly mediaCache: MediaCache;
+  readonly metrics: Registry;
+  /** Whether the embedded text-to-speech engine is installed (and how to install it when not). */
+  readonly tts: EspeakNgStatus;
   close(): Promise<void>;
 }
 
@@ -51,6 +59,20 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const bus: Bus = config.redisUrl ? await RedisBus.connect(config.redisUrl, logger) : new InProcessBus(logger);
     started.push({ name: 'bus', stop: () => bus.close() });
 
+    const metrics = createMetricsRegistry();
+    const mediaCache = await MediaCache.open({ dataDir: path.join(config.dataDir, 'media'), clock, logger: logger.child({ component: 'media-cache' }) });
+    started.push({ name: 'media-cache', stop: () => mediaCache.close() });
+    for (const [name, help, read] of [
+      ['patchbay_media_cache_bytes', 'Processed media held by the media cache', () => mediaCache.sizeBytes],
+      ['patchbay_media_cache_hits_total', 'Media requests served from the cache', () => mediaCache.stats.hits],
+      ['patchbay_media_cache_fetches_total', 'Media fetched from origin servers', () => mediaCache.stats.fetches],
+      ['patchbay_media_cache_transcodes_total', 'Media decoded and encoded for telephony', () => mediaCache.stats.transcodes],
+    ] as const) {
+      new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
+    }
+    const tts = await checkEspeakNg();
+    if (!tts.installed) logger.warn(`espeak-ng is not installed, so <Say> cannot speak: ${tts.hint}`);
+
     // The public URL depends on the bound port when port 0 is asked for, so the API reads it through a getter.
     let publicUrl = config.publicUrl ?? '';
     const api = buildApi({
@@ -61,6 +83,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       get publicUrl() {
         return publicUrl;
       },
+    });
+    mountMetrics(api, metrics);
+    // The persistent address of processed media: what <Play> and <Say> renders resolve to once cached.
+    api.get<{ Params: { id: string } }>('/media/:id', async (request, reply) => {
+      const media = /^[0-9a-f]{64}$/.test(request.params.id) ? await mediaCache.lookup(request.params.id) : null;
+      if (!media) return reply.code(404).send({ code: 20404, message: `Media ${request.params.id} was not found`, more_info: 'https://www.twilio.com/docs/errors/20404', status: 404 });
+      return reply.header('Content-Type', 'audio/x-wav').header('Cache-Control', 'public, max-age=31536000, immutable').send(media.toWav());
     });
     let ready = false;
     api.get('/health', async (_request, reply) => {
@@ -85,6 +114,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus,
       dataLocation: store.location,
       http: api,
+      mediaCache,
+      metrics,
+      tts,
       close: stopAll,
     };
   } catch (err) {

@@ -1,5 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -101,6 +103,34 @@ describe('paging and path edges', () => {
     assertTwilioError(await inject({ method: 'GET', url: '/nowhere', headers: { authorization: auth } }), 404, 20404);
     assertTwilioError(await inject({ method: 'GET', url: `${base()}/Calls/CAnotasid.json`, headers: { authorization: auth } }), 404, 20404);
     assertTwilioError(await inject({ method: 'PUT', url: `${base()}/Calls.json`, headers: { authorization: auth } }), 404, 20404);
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const res = await inject({ method: 'GET', url: '/metrics' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.headers['content-type'] as string, /^text\/plain/);
+    assert.match(res.body, /^patchbay_media_cache_bytes \d+$/m);
+    assert.match(res.body, /^patchbay_process_cpu_seconds_total /m);
+  });
+
+  it('serves processed media at its persistent address', async () => {
+    const wav = Buffer.alloc(44 + 1600);
+    wav.write('RIFF', 0); wav.writeUInt32LE(36 + 1600, 4); wav.write('WAVEfmt ', 8); wav.writeUInt32LE(16, 16);
+    wav.writeUInt16LE(1, 20); wav.writeUInt16LE(1, 22); wav.writeUInt32LE(8000, 24); wav.writeUInt32LE(16000, 28);
+    wav.writeUInt16LE(2, 32); wav.writeUInt16LE(16, 34); wav.write('data', 36); wav.writeUInt32LE(1600, 40);
+    const origin = createServer((_req, res) => res.writeHead(200, { 'content-type': 'audio/wav' }).end(wav));
+    await new Promise<void>((r) => origin.listen(0, '127.0.0.1', r));
+    try {
+      const media = await t.server.mediaCache.fetchUrl(`http://127.0.0.1:${(origin.address() as AddressInfo).port}/prompt.wav`);
+      assert.match(media.address, /^\/media\/[0-9a-f]{64}$/);
+      const res = await inject({ method: 'GET', url: media.address });
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.headers['content-type'], 'audio/x-wav');
+      assert.equal(res.rawPayload.subarray(0, 4).toString(), 'RIFF');
+      assertTwilioError(await inject({ method: 'GET', url: '/media/' + '0'.repeat(64) }), 404, 20404);
+    } finally {
+      origin.close();
+    }
   });
 
   it('reports health once every component is up', async () => {

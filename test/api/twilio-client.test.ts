@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Twilio } from 'twilio';
 import { newSid } from '../../src/core/index.js';
+import { dialectsUnderTest } from '../helpers/databases.js';
 import { contractChecks, contractViolations, startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -24,8 +25,10 @@ async function restError(promise: Promise<unknown>): Promise<{ code: number; sta
   assert.fail('expected the request to fail');
 }
 
+for (const dialect of await dialectsUnderTest()) {
+describe(`REST API on ${dialect.name}`, () => {
 before(async () => {
-  t = await startTestServer();
+  t = await startTestServer({}, await dialect.create());
   client = t.client();
 });
 after(async () => {
@@ -283,7 +286,7 @@ describe('Recordings', () => {
       const sid = newSid('RE');
       sids.push(sid);
       const rel = path.join('recordings', `${sid}.wav`);
-      mkdirSync(path.join(t.server.store.location, '..', 'recordings'), { recursive: true });
+      mkdirSync(path.join(t.database.dataDir, 'recordings'), { recursive: true });
       writeFileSync(path.join(t.database.dataDir, rel), wav);
       await t.server.store.recordings.create({
         sid, accountSid: t.accountSid, callSid, conferenceSid: null, startTime: 1_000 + i, duration: 1, status: 'completed',
@@ -331,6 +334,9 @@ describe('Notifications', () => {
     assert.equal((await restError(client.notifications(newSid('NO')).fetch())).code, 20404);
   });
 });
+
+});
+}
 
 describe('OpenAPI contract', () => {
   it('every response the client received matches the spec', () => {

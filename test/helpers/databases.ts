@@ -59,9 +59,14 @@ export async function postgresDatabase(): Promise<TestDatabase> {
  * The dialects a store suite runs against: SQLite always, PostgreSQL when reachable. In CI PostgreSQL must be
  * there, so its absence fails instead of silently shrinking the suite.
  */
-export async function dialectsUnderTest(): Promise<Array<() => Promise<TestDatabase>>> {
-  const factories: Array<() => Promise<TestDatabase>> = [async () => sqliteDatabase()];
-  if (await postgresAvailable()) factories.push(postgresDatabase);
+export interface DialectUnderTest {
+  name: TestDatabase['name'];
+  create(): Promise<TestDatabase>;
+}
+
+export async function dialectsUnderTest(): Promise<DialectUnderTest[]> {
+  const factories: DialectUnderTest[] = [{ name: 'sqlite', create: async () => sqliteDatabase() }];
+  if (await postgresAvailable()) factories.push({ name: 'postgres', create: postgresDatabase });
   else if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; CI requires it`);
   else console.warn(`# PostgreSQL not reachable at ${POSTGRES_ADMIN_URL}: store tests run on SQLite only`);
   return factories;

@@ -6,13 +6,13 @@ import { dialectsUnderTest, type TestDatabase } from '../helpers/databases.js';
 
 const dialects = await dialectsUnderTest();
 
-for (const makeDatabase of dialects) {
+for (const dialect of dialects) {
   let database: TestDatabase;
   let store: Store;
 
-  describe(`store`, () => {
+  describe(`store on ${dialect.name}`, () => {
     before(async () => {
-      database = await makeDatabase();
+      database = await dialect.create();
       store = await openStore({ url: database.url, dataDir: database.dataDir });
     });
     after(async () => {
