@@ -83,9 +83,7 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
     this.assertOpen();
     const key = clientTransactionKey(options.branch, 'INVITE');
     if (this.clients.has(key)) throw new Error(`duplicate client transaction ${key}`);
-    let transaction!: InviteClientTransaction<R>;
-    // Registered before construction sends, so a synchronous answer (loopback tests) finds it.
-    transaction = new InviteClientTransaction<R>({
+    const transaction: InviteClientTransaction<R> = new InviteClientTransaction<R>({
       request: options.request,
       buildAck: options.buildAck,
       user: options.user,
@@ -114,8 +112,7 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
     }
     const key = clientTransactionKey(options.branch, options.method);
     if (this.clients.has(key)) throw new Error(`duplicate client transaction ${key}`);
-    let transaction!: NonInviteClientTransaction<R>;
-    transaction = new NonInviteClientTransaction<R>({
+    const transaction: NonInviteClientTransaction<R> = new NonInviteClientTransaction<R>({
       request: options.request,
       user: options.user,
       clock: this.clock,
@@ -203,12 +200,11 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
       transport,
       ...(this.logger ? { logger: this.logger } : {}),
     };
-    let transaction!: ServerTransaction;
     const onTerminated = (): void => {
       if (this.servers.get(key) === transaction) this.servers.delete(key);
       if (merge !== undefined && this.merges.get(merge) === key) this.merges.delete(merge);
     };
-    transaction =
+    const transaction: ServerTransaction =
       request.method.toUpperCase() === 'INVITE'
         ? new InviteServerTransaction({ ...common, onTerminated, ...(users.invite ? { user: users.invite } : {}) })
         : new NonInviteServerTransaction({ ...common, onTerminated, ...(users.nonInvite ? { user: users.nonInvite } : {}) });

@@ -397,6 +397,8 @@ export class UserAgent {
         handle.respond(481);
         return;
       }
+      // §17.2.1: a re-INVITE's answer may wait for the voice layer; a 100 Trying stops the retransmissions meanwhile.
+      if (method === 'INVITE') handle.respond(100);
       const check = entry.dialog.receiveRequest(request);
       if (!check.ok) {
         handle.respond(check.status, { reason: check.reason });

@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FIXTURES, SDP_ANSWER, runSipp, spawnSipp, startUdpUserAgent } from './sipp.js';
+import { existsSync } from 'node:fs';
+import { FIXTURES, SDP_ANSWER, SIPP, runSipp, spawnSipp, startSocketUserAgent } from './sipp.js';
+
+const skip = existsSync(SIPP) ? false : 'SIPp (sip-tester) is not installed';
 
 // Interop against SIPp on 127.0.0.1 with real sockets. Every SIPp run has -m (call count), -timeout and a hard kill
 // deadline, so a failure is reported, never a hang.
 
-test('SIPp OPTIONS → 200 with Allow', { timeout: 30_000 }, async () => {
-  const ua = await startUdpUserAgent();
+test('SIPp OPTIONS → 200 with Allow', { timeout: 30_000, skip }, async () => {
+  const ua = await startSocketUserAgent();
   try {
     const r = await runSipp(['-sf', `${FIXTURES}options-uac.xml`, '-m', '3', '-r', '10', '-timeout', '15s', '-timeout_error', `127.0.0.1:${ua.port}`], 25_000);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${r.errors}`);
@@ -16,10 +19,10 @@ test('SIPp OPTIONS → 200 with Allow', { timeout: 30_000 }, async () => {
   }
 });
 
-test('SIPp built-in uac: INVITE / 200 / ACK / BYE against an auto-answering user agent, 10 calls', { timeout: 60_000 }, async () => {
+test('SIPp built-in uac: INVITE / 200 / ACK / BYE against an auto-answering user agent, 10 calls', { timeout: 60_000, skip }, async () => {
   let answered = 0;
   let byes = 0;
-  const ua = await startUdpUserAgent({
+  const ua = await startSocketUserAgent({
     delegate: {
       onInvite: (leg) => {
         leg.delegate = { onBye: () => byes++ };
@@ -40,9 +43,9 @@ test('SIPp built-in uac: INVITE / 200 / ACK / BYE against an auto-answering user
   }
 });
 
-test('SIPp CANCEL after 180: 200 for the CANCEL, 487 for the INVITE, ACK absorbed (custom scenario), 5 calls', { timeout: 30_000 }, async () => {
+test('SIPp CANCEL after 180: 200 for the CANCEL, 487 for the INVITE, ACK absorbed (custom scenario), 5 calls', { timeout: 30_000, skip }, async () => {
   let cancelled = 0;
-  const ua = await startUdpUserAgent({
+  const ua = await startSocketUserAgent({
     delegate: {
       onInvite: (leg) => {
         leg.delegate = { onCancel: () => cancelled++ };
@@ -60,8 +63,8 @@ test('SIPp CANCEL after 180: 200 for the CANCEL, 487 for the INVITE, ACK absorbe
   }
 });
 
-test('UA as UAC against SIPp built-in uas: INVITE / 180 / 200 / ACK / BYE, 5 calls', { timeout: 60_000 }, async () => {
-  const ua = await startUdpUserAgent();
+test('UA as UAC against SIPp built-in uas: INVITE / 180 / 200 / ACK / BYE, 5 calls', { timeout: 60_000, skip }, async () => {
+  const ua = await startSocketUserAgent();
   const sipp = await spawnSipp(['-sn', 'uas', '-m', '5', '-timeout', '40s', '-timeout_error'], 50_000);
   try {
     for (let i = 0; i < 5; i++) {
@@ -81,8 +84,8 @@ test('UA as UAC against SIPp built-in uas: INVITE / 180 / 200 / ACK / BYE, 5 cal
   }
 });
 
-test('UA as UAC answers SIPp\'s 401 digest challenge with credentials (MD5, qop=auth) and completes the call', { timeout: 60_000 }, async () => {
-  const ua = await startUdpUserAgent();
+test('UA as UAC answers SIPp\'s 401 digest challenge with credentials (MD5, qop=auth) and completes the call', { timeout: 60_000, skip }, async () => {
+  const ua = await startSocketUserAgent();
   const sipp = await spawnSipp(['-sf', `${FIXTURES}digest-uas.xml`, '-m', '2', '-timeout', '40s', '-timeout_error'], 50_000);
   try {
     for (let i = 0; i < 2; i++) {
@@ -100,8 +103,8 @@ test('UA as UAC answers SIPp\'s 401 digest challenge with credentials (MD5, qop=
   }
 });
 
-test('SIPp uac with 10% packet loss: every one of 20 calls completes through retransmissions', { timeout: 180_000 }, async () => {
-  const ua = await startUdpUserAgent({
+test('SIPp uac with 10% packet loss: every one of 20 calls completes through retransmissions', { timeout: 180_000, skip }, async () => {
+  const ua = await startSocketUserAgent({
     delegate: {
       onInvite: (leg) => {
         leg.accept(SDP_ANSWER).catch(() => undefined);
@@ -115,6 +118,25 @@ test('SIPp uac with 10% packet loss: every one of 20 calls completes through ret
     // SIPp did lose packets and recovered its own side by retransmitting; our side recovered by Timer A/E/G and the
     // 2xx retransmission of §13.3.1.4.
     assert.ok(Number(r.stats['Retransmissions(C)']) > 0, 'SIPp retransmitted at least once');
+  } finally {
+    ua.close();
+  }
+});
+
+test('SIPp built-in uac over TCP (-t t1): responses reuse the connection, no retransmissions, 5 calls', { timeout: 60_000, skip }, async () => {
+  const ua = await startSocketUserAgent({
+    protocol: 'TCP',
+    delegate: {
+      onInvite: (leg) => {
+        leg.accept(SDP_ANSWER).catch(() => undefined);
+      },
+    },
+  });
+  try {
+    const r = await runSipp(['-sn', 'uac', '-t', 't1', '-m', '5', '-r', '10', '-timeout', '40s', '-timeout_error', `127.0.0.1:${ua.port}`], 50_000);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${r.errors}`);
+    assert.equal(r.stats['SuccessfulCall(C)'], '5');
+    assert.equal(ua.ua.stats.dialogs, 0);
   } finally {
     ua.close();
   }

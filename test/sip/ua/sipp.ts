@@ -72,22 +72,23 @@ async function execSipp(args: readonly string[], deadlineMs: number, sipPort: nu
   return { code, stdout, stderr, stats, errors };
 }
 
-/** A user agent on a real UDP socket on 127.0.0.1 with an ephemeral port, over the transport layer. */
-export async function startUdpUserAgent(options: { delegate?: UserAgentDelegate; clock?: Clock } = {}): Promise<{
+/** A user agent on a real UDP (default) or TCP socket on 127.0.0.1, ephemeral port, over the transport layer. */
+export async function startSocketUserAgent(options: { delegate?: UserAgentDelegate; clock?: Clock; protocol?: 'UDP' | 'TCP' } = {}): Promise<{
   ua: UserAgent;
   port: number;
   close(): void;
 }> {
   let ua: UserAgent | undefined;
+  const protocol = options.protocol ?? 'UDP';
   const layer = new TransportLayer({ receive: (message, source) => ua?.receive(message, source) }, {
-    host: '127.0.0.1', port: 0, tcp: false, logger: silentLogger(),
+    host: '127.0.0.1', port: 0, udp: protocol === 'UDP', tcp: protocol === 'TCP', logger: silentLogger(),
   });
   const bound = await layer.listen();
-  const transport = layer.transport('UDP')!;
+  const transport = layer.transport(protocol)!;
   ua = new UserAgent({ transport, ...(options.delegate ? { delegate: options.delegate } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   return {
     ua,
-    port: bound.udp!.port,
+    port: (bound.udp ?? bound.tcp)!.port,
     close() {
       ua?.close();
       layer.close();
