@@ -9,14 +9,14 @@ export { SipUri } from './sip-uri.js';
 export { GenericUri } from './generic-uri.js';
 export { type Uri, parseUri, uriEquals } from './uri.js';
 export { NameAddr } from './name-addr.js';
-export { Via, BRANCH_MAGIC_COOKIE } from './via.js';
+export { Via, BRANCH_MAGIC_COOKIE, MAX_VIA_VALUES } from './via.js';
 export { CSeq, MAX_CSEQ } from './cseq.js';
 export { SipMessage, type ContactList } from './sip-message.js';
 export { SipRequest, type SipRequestInit, SIP_VERSION } from './sip-request.js';
 export { SipResponse, type SipResponseInit } from './sip-response.js';
 export { reasonPhrase } from './reason-phrases.js';
 export {
-  parseMessage, type MessageParseResult, type PartialMessage, type ParseOptions, MAX_MESSAGE_SIZE, MAX_MAX_FORWARDS,
+  parseMessage, type MessageParseResult, type PartialMessage, type ParseOptions, MAX_MESSAGE_SIZE, MAX_MAX_FORWARDS, MAX_HEADER_FIELDS,
 } from './parser.js';
 export { createResponse, createErrorResponse, newTag, newBranch, type ResponseOptions } from './response-builder.js';
 export {

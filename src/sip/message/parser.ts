@@ -2,7 +2,7 @@ import { Headers, type HeaderField } from './headers.js';
 import { headerKey } from './header-names.js';
 import { isToken, isTokenChar, isDigits, parseBoundedInt } from './grammar.js';
 import { parseUri } from './uri.js';
-import { Via } from './via.js';
+import { Via, MAX_VIA_VALUES } from './via.js';
 import { NameAddr } from './name-addr.js';
 import { CSeq } from './cseq.js';
 import { SipRequest } from './sip-request.js';
@@ -11,6 +11,8 @@ import type { ContactList } from './sip-message.js';
 
 /** Largest message accepted (64 KiB); bigger datagrams or stream frames are dropped. */
 export const MAX_MESSAGE_SIZE = 64 * 1024;
+/** Upper bound on header field lines; real messages carry a few dozen. Bounds the work a 64 KiB message can cause. */
+export const MAX_HEADER_FIELDS = 1000;
 /** RFC 3261 §20.22: Max-Forwards is 0-255 in practice (RFC 4475 §3.1.2.4 rejects 300). */
 export const MAX_MAX_FORWARDS = 255;
 
@@ -83,6 +85,7 @@ function checkCoreHeaders(headers: Headers): CoreValues | string {
       case 'via': {
         const r = Via.parseList(f.value);
         if (!r.ok) return `malformed Via: ${r.reason}`;
+        if (core.via.length + r.value.length > MAX_VIA_VALUES) return 'too many Via values';
         core.via.push(...r.value);
         break;
       }
@@ -217,6 +220,7 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
       if (colon < 0 || !isToken(name)) {
         headerError ??= 'malformed header line';
       } else {
+        if (headers.size >= MAX_HEADER_FIELDS) return failure('too many header fields');
         curName = name;
         curStart = pos;
         curParts = [line.slice(colon + 1).trim()];

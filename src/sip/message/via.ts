@@ -6,6 +6,9 @@ import {
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 implementations start with this magic cookie. */
 export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
 
+/** Upper bound on Via values in a message (Max-Forwards ≤ 255 bounds the number of hops). */
+export const MAX_VIA_VALUES = 256;
+
 /**
  * One Via value (RFC 3261 §20.42, §25.1; RFC 3581 rport):
  *
@@ -74,25 +77,22 @@ export class Via {
 
   static parse(text: string): ParseResult<Via> {
     const s = text.trim();
+    // sent-protocol: three tokens separated by "/" with optional LWS around each slash.
+    const parts: string[] = [];
     let i = 0;
-    const tok = (): string => {
+    for (let k = 0; k < 3; k++) {
       i = skipWsp(s, i);
       const st = i;
       while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
-      return s.slice(st, i);
-    };
-    const slash = (): boolean => {
-      i = skipWsp(s, i);
-      if (s.charCodeAt(i) !== 47) return false;
-      i++;
-      return true;
-    };
-    const name = tok();
-    if (name.length === 0 || !slash()) return fail('malformed Via sent-protocol');
-    const version = tok();
-    if (version.length === 0 || !slash()) return fail('malformed Via sent-protocol');
-    const transport = tok();
-    if (transport.length === 0) return fail('malformed Via transport');
+      if (i === st) return fail('malformed Via sent-protocol');
+      parts.push(s.slice(st, i));
+      if (k < 2) {
+        i = skipWsp(s, i);
+        if (s.charCodeAt(i) !== 47) return fail('malformed Via sent-protocol');
+        i++;
+      }
+    }
+    const [name = '', version = '', transport = ''] = parts;
     const hs = skipWsp(s, i);
     if (hs === i) return fail('missing LWS before Via sent-by');
     i = hs;
@@ -136,10 +136,14 @@ export class Via {
     return ok(new Via(transport.toUpperCase(), host, port, params, name, version, s));
   }
 
-  /** Parses a Via header field value, which may carry several comma-separated Via values. */
+  /**
+   * Parses a Via header field value, which may carry several comma-separated Via values. At most
+   * {@link MAX_VIA_VALUES} per field: each hop adds one and Max-Forwards (≤ 255) bounds the hops (§16.6).
+   */
   static parseList(value: string): ParseResult<Via[]> {
     const parts = splitList(value);
     if (parts === null) return fail('unterminated quoted string in Via');
+    if (parts.length > MAX_VIA_VALUES) return fail('too many Via values');
     const out: Via[] = [];
     for (const p of parts) {
       if (p.length === 0) return fail('empty Via value');

@@ -257,3 +257,13 @@ test('URI equivalence follows the examples of RFC 3261 §19.1.4', () => {
   for (const [a, b] of equal) assert.ok(uriEquals(u(a ?? ''), u(b ?? '')) && uriEquals(u(b ?? ''), u(a ?? '')), `${a} == ${b}`);
   for (const [a, b] of different) assert.ok(!uriEquals(u(a ?? ''), u(b ?? '')) && !uriEquals(u(b ?? ''), u(a ?? '')), `${a} != ${b}`);
 });
+
+test('limits: Via values and header field lines are bounded', () => {
+  const vias = Array.from({ length: 257 }, (_, i) => `SIP/2.0/UDP h${i}`).join(', ');
+  const a = parseMessage(msg(['OPTIONS sip:a@b SIP/2.0', `Via: ${vias}`]));
+  assert.ok(!a.ok && a.status === 400);
+  const b = parseMessage(msg(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h', ...Array.from({ length: 1000 }, () => 'X: y')]));
+  assert.ok(!b.ok && b.status === 400);
+  const c = parseMessage(msg(['OPTIONS sip:a@b SIP/2.0', 'Via: SIP/2.0/UDP h', ...Array.from({ length: 900 }, () => 'X: y')]));
+  assert.ok(c.ok);
+});
