@@ -50,6 +50,8 @@ export interface IncomingPhoneNumberTable {
   addressSid: string | null;
   bundleSid: string | null;
   origin: string;
+  /** `local`, `mobile` or `toll-free`: set by the create endpoint used (`/Local.json`, …). */
+  numberType: 'local' | 'mobile' | 'toll-free';
   dateCreated: number;
   dateUpdated: number;
 }
@@ -155,4 +157,112 @@ export interface Database {
   calls: CallTable;
   recordings: RecordingTable;
   notifications: NotificationTable;
+  sipDomains: SipDomainTable;
+  sipCredentialLists: SipCredentialListTable;
+  sipCredentials: SipCredentialTable;
+  sipIpAccessControlLists: SipIpAccessControlListTable;
+  sipIpAddresses: SipIpAddressTable;
+  sipDomainMappings: SipDomainMappingTable;
+  registrations: RegistrationTable;
+}
+
+/** A SIP domain (`SIP/Domains`): a host name that SIP requests are addressed to, owned by one account. */
+export interface SipDomainTable {
+  sid: string;
+  accountSid: string;
+  /** Lower-case; unique across the server, since a request names only the host. */
+  domainName: string;
+  friendlyName: string;
+  apiVersion: string;
+  voiceUrl: string | null;
+  voiceMethod: string;
+  voiceFallbackUrl: string | null;
+  voiceFallbackMethod: string;
+  voiceStatusCallbackUrl: string | null;
+  voiceStatusCallbackMethod: string;
+  sipRegistration: number;
+  emergencyCallingEnabled: number;
+  secure: number;
+  byocTrunkSid: string | null;
+  emergencyCallerSid: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface SipCredentialListTable {
+  sid: string;
+  accountSid: string;
+  friendlyName: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface SipCredentialTable {
+  sid: string;
+  accountSid: string;
+  credentialListSid: string;
+  username: string;
+  /** The password sealed with the server's credential key (see `sip-credential-cipher.ts`); never served. */
+  sealedPassword: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface SipIpAccessControlListTable {
+  sid: string;
+  accountSid: string;
+  friendlyName: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface SipIpAddressTable {
+  sid: string;
+  accountSid: string;
+  ipAccessControlListSid: string;
+  friendlyName: string;
+  ipAddress: string;
+  cidrPrefixLength: number;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/**
+ * Which list a domain uses for what: the legacy mappings (`credential-list`, `ip-acl`, both for calls), the
+ * `Auth/Calls` ones and `Auth/Registrations`.
+ */
+export type SipMappingKind = 'credential-list' | 'ip-acl' | 'calls-credential-list' | 'calls-ip-acl' | 'registrations-credential-list';
+
+export interface SipDomainMappingTable {
+  domainSid: string;
+  kind: SipMappingKind;
+  /** The mapped list's SID (CL or AL): Twilio serves it as the mapping's `sid`. */
+  sid: string;
+  accountSid: string;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** One Contact binding of an address-of-record (RFC 3261 §10.3), kept across restarts. */
+export interface RegistrationTable {
+  id: string;
+  domainSid: string;
+  /** The address-of-record's user part, as sent (case-sensitive, RFC 3261 §19.1.4). */
+  aor: string;
+  contactUri: string;
+  /** The whole Contact header value as received (display name and header parameters), for responses. */
+  contact: string;
+  q: number | null;
+  expiresAt: number;
+  callId: string;
+  cseq: number;
+  /** Transport, address and port the REGISTER came from, to reach a contact behind NAT. */
+  sourceTransport: string;
+  sourceAddress: string;
+  sourcePort: number;
+  /** RFC 5626 §4.2: +sip.instance and reg-id, when the UA sent them. */
+  instanceId: string | null;
+  regId: number | null;
+  dateCreated: number;
+  dateUpdated: number;
 }

@@ -175,11 +175,20 @@ describe('IncomingPhoneNumbers', () => {
     });
     assert.equal(byArea.statusCode, 201);
     assert.match((byArea.body as { phone_number: string }).phone_number, /^\+1212555\d{4}$/);
+    const byAreaSid = (byArea.body as { sid: string }).sid;
     for (let i = 1; i <= 4; i++) await client.incomingPhoneNumbers.create({ phoneNumber: `+4420794600${i}0` });
     const all = await client.incomingPhoneNumbers.list({ pageSize: 2 });
     assert.equal(all.length, 6);
+    assert.equal(all.find((n) => n.phoneNumber.startsWith('+4420'))?.type, 'local');
     const filtered = await client.incomingPhoneNumbers.list({ phoneNumber: '+44207946' });
     assert.equal(filtered.length, 4);
+    const tollFree = await client.incomingPhoneNumbers.tollFree.create({ phoneNumber: '+18005550100' });
+    assert.equal((await client.incomingPhoneNumbers(tollFree.sid).fetch()).type, 'toll-free');
+    assert.deepEqual((await client.incomingPhoneNumbers.tollFree.list()).map((n) => n.sid), [tollFree.sid]);
+    const local = (await client.incomingPhoneNumbers.local.list()).map((n) => n.sid);
+    assert.equal(local.length, 6);
+    assert.ok(local.includes(byAreaSid) && !local.includes(tollFree.sid));
+    assert.equal((await client.incomingPhoneNumbers.mobile.list()).length, 0);
 
     assert.equal(await client.incomingPhoneNumbers(number.sid).remove(), true);
     assert.equal((await restError(client.incomingPhoneNumbers(number.sid).fetch())).code, 20404);

@@ -133,7 +133,7 @@ function number(accountSid: string, phoneNumber: string, now: number) {
     voiceApplicationSid: null, voiceReceiveMode: 'voice', smsUrl: null, smsMethod: 'POST', smsFallbackUrl: null,
     smsFallbackMethod: 'POST', smsApplicationSid: null, statusCallback: null, statusCallbackMethod: 'POST', trunkSid: null,
     emergencyStatus: 'Inactive', emergencyAddressSid: null, identitySid: null, addressSid: null, bundleSid: null,
-    origin: 'twilio', dateCreated: now, dateUpdated: now,
+    origin: 'twilio', numberType: 'local' as const, dateCreated: now, dateUpdated: now,
   };
 }
 

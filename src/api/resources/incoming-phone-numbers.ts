@@ -46,7 +46,7 @@ export function serializeIncomingPhoneNumber(n: IncomingPhoneNumber): Record<str
     emergency_address_status: 'unregistered',
     bundle_sid: n.bundleSid,
     status: 'in-use',
-    type: TOLL_FREE.test(n.phoneNumber) ? 'toll-free' : 'local',
+    type: n.numberType,
   };
 }
 
@@ -59,7 +59,6 @@ type SidParams = { AccountSid: string; Sid: string };
  */
 export function incomingPhoneNumbersResource(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
-    const listPath = (a: string) => `${accountPath(a)}/IncomingPhoneNumbers.json`;
     const instancePath = (a: string, s: string) => `${accountPath(a)}/IncomingPhoneNumbers/${s}.json`;
 
     async function numberSettings(params: Params, accountSid: string) {
@@ -110,7 +109,7 @@ export function incomingPhoneNumbersResource(ctx: ApiContext): FastifyPluginAsyn
       throw invalidParameter(ErrorCode.PhoneNumberAlreadyProvisioned, `No phone numbers are available in area code ${areaCode}`);
     }
 
-    async function create(request: FastifyRequest): Promise<Record<string, unknown>> {
+    async function create(request: FastifyRequest, numberType: IncomingPhoneNumber['numberType'] | undefined): Promise<Record<string, unknown>> {
       const account = request.account!;
       const params = new Params(request.form);
       const phoneNumber = await pickNumber(params);
@@ -132,6 +131,7 @@ export function incomingPhoneNumbersResource(ctx: ApiContext): FastifyPluginAsyn
         addressSid: null,
         bundleSid: null,
         origin: 'twilio',
+        numberType: numberType ?? (TOLL_FREE.test(phoneNumber) ? 'toll-free' : 'local'),
         dateCreated: now,
         dateUpdated: now,
         ...settings,
@@ -147,21 +147,28 @@ export function incomingPhoneNumbersResource(ctx: ApiContext): FastifyPluginAsyn
       }
     }
 
-    app.get('/Accounts/:AccountSid/IncomingPhoneNumbers.json', async (request) => {
-      const query = asForm(request.query);
-      const params = new Params(query);
-      const list = readListRequest(query);
-      const page = await ctx.store.incomingPhoneNumbers.list(
-        request.account!.sid,
-        { friendlyName: params.string('FriendlyName'), phoneNumber: params.string('PhoneNumber'), origin: params.string('Origin') },
-        list,
-      );
-      return listEnvelope('incoming_phone_numbers', listPath(request.account!.sid), query, list, page, serializeIncomingPhoneNumber);
-    });
-
-    for (const suffix of ['', '/Local', '/Mobile', '/TollFree']) {
+    const variants = [
+      { suffix: '', numberType: undefined },
+      { suffix: '/Local', numberType: 'local' },
+      { suffix: '/Mobile', numberType: 'mobile' },
+      { suffix: '/TollFree', numberType: 'toll-free' },
+    ] as const;
+    for (const { suffix, numberType } of variants) {
+      app.get(`/Accounts/:AccountSid/IncomingPhoneNumbers${suffix}.json`, async (request) => {
+        const query = asForm(request.query);
+        const params = new Params(query);
+        const list = readListRequest(query);
+        const accountSid = request.account!.sid;
+        const page = await ctx.store.incomingPhoneNumbers.list(
+          accountSid,
+          { friendlyName: params.string('FriendlyName'), phoneNumber: params.string('PhoneNumber'), origin: params.string('Origin'), numberType },
+          list,
+        );
+        const path = `${accountPath(accountSid)}/IncomingPhoneNumbers${suffix}.json`;
+        return listEnvelope('incoming_phone_numbers', path, query, list, page, serializeIncomingPhoneNumber);
+      });
       app.post(`/Accounts/:AccountSid/IncomingPhoneNumbers${suffix}.json`, async (request, reply) =>
-        reply.code(201).send(await create(request)),
+        reply.code(201).send(await create(request, numberType)),
       );
     }
 

@@ -59,6 +59,7 @@ export async function up(db: Db): Promise<void> {
     .addColumn('address_sid', 'varchar(34)')
     .addColumn('bundle_sid', 'varchar(34)')
     .addColumn('origin', 'varchar(16)', (c) => c.notNull())
+    .addColumn('number_type', 'varchar(16)', (c) => c.notNull())
     .addColumn('date_created', ms, (c) => c.notNull())
     .addColumn('date_updated', ms, (c) => c.notNull())
     .execute();

@@ -10,6 +10,7 @@ export interface IncomingPhoneNumberFilters {
   /** Partial number; `*` matches any one digit (Twilio's filter semantics). */
   phoneNumber?: string;
   origin?: string;
+  numberType?: IncomingPhoneNumber['numberType'];
 }
 
 export class IncomingPhoneNumberRepository extends SidRepository<'incomingPhoneNumbers'> {
@@ -30,6 +31,7 @@ export class IncomingPhoneNumberRepository extends SidRepository<'incomingPhoneN
     let q = this.db.selectFrom('incomingPhoneNumbers').selectAll().where('accountSid', '=', accountSid);
     if (filters.friendlyName !== undefined) q = q.where('friendlyName', '=', filters.friendlyName);
     if (filters.origin !== undefined) q = q.where('origin', '=', filters.origin);
+    if (filters.numberType !== undefined) q = q.where('numberType', '=', filters.numberType);
     if (filters.phoneNumber !== undefined) {
       const pattern = '%' + filters.phoneNumber.replace(/[%_\\]/g, '').replace(/\*/g, '_') + '%';
       q = q.where('phoneNumber', 'like', pattern);
