@@ -309,8 +309,9 @@ export abstract class CallLeg<D extends CallLegDelegate> implements DialogUsage 
     );
   }
 
-  receiveAck(_request: SipRequest): void {
-    // The UAS core stops 2xx retransmission in the responder; nothing else to do here.
+  receiveAck(request: SipRequest): void {
+    // §13.2.1 / RFC 3264 §5: after an offerless INVITE our 2xx carried the offer and the ACK carries the answer.
+    if (request.body.length > 0) this.remoteSdpValue = request.body.toString('utf8');
   }
 
   parentClosed(): void {

@@ -382,3 +382,31 @@ test('re-INVITE glare: both sides re-INVITE at once and both get 491 (§14.1)', 
   a.close();
   b.close();
 });
+
+test('offerless INVITE: our 2xx carries the offer, the answer arrives in the ACK (§13.2.1)', async () => {
+  const { a, b, clock, net, incoming } = setup();
+  const invite = base('INVITE');
+  await send(b, net, invite);
+  const leg = incoming[0]!;
+  assert.equal(leg.offer, undefined);
+  const acked = leg.accept(OFFER);
+  await flush();
+  const ok = net.log.map((p) => p.message).find((m): m is SipResponse => m.isResponse() && m.status === 200)!;
+  assert.equal(ok.body.toString(), OFFER);
+  const ack = invite
+    .replace(/^INVITE/, 'ACK')
+    .replace(/branch=\w+/, 'branch=z9hG4bKack1')
+    .replace('To: <sip:b@10.0.0.2>', `To: <sip:b@10.0.0.2>;tag=${ok.to!.tag}`)
+    .replace('CSeq: 1 INVITE', 'CSeq: 1 ACK')
+    .replace('Contact: <sip:a@10.0.0.1:5060>\n', `Content-Type: application/sdp\n`)
+    // rawRequest() turns \n into \r\n, so the body is written with \n and counted with \r\n.
+    .replace('Content-Length: 0\n\n', `Content-Length: ${ANSWER.length}\n\n${ANSWER.replace(/\r\n/g, '\n')}`);
+  b.receive(rawRequest(ack), { host: '10.0.0.1', port: 5060 });
+  await flush();
+  await acked;
+  assert.equal(leg.remoteSdp, ANSWER);
+  await leg.hangup().catch(() => undefined);
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
