@@ -125,6 +125,10 @@ export class TcpTransport implements Transport {
     await conn.write(bytes);
   }
 
+  hasConnection(connectionId: string): boolean {
+    return this.#conns.has(connectionId);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -68,7 +68,8 @@ export class TransportLayer implements TransportSink {
   readonly counters: TransportCounters = {
     received: 0, malformed: 0, rejected: 0, discarded: 0, delivered: 0, keepalives: 0, streamErrors: 0, sendErrors: 0,
   };
-  #transports = new Map<TransportProtocol, Transport>();
+  /** Every transport, in the order added; several may share a protocol (e.g. WebSocket on two HTTP servers). */
+  #transports: Transport[] = [];
   #user: TransportUser;
   #opts: TransportLayerOptions;
   #log: Logger;
@@ -103,8 +104,8 @@ export class TransportLayer implements TransportSink {
         const tcp = wantTcp ? await TcpTransport.listen(this, {
           host, port: tcpPort, maxMessageSize, idleTimeoutMs: this.#opts.idleTimeoutMs ?? 600_000,
         }) : undefined;
-        if (udp) this.#transports.set('UDP', udp);
-        if (tcp) this.#transports.set('TCP', tcp);
+        if (udp) this.#transports.push(udp);
+        if (tcp) this.#transports.push(tcp);
         return { ...(udp ? { udp: udp.local } : {}), ...(tcp ? { tcp: tcp.local } : {}) };
       } catch (err) {
         udp?.close();
@@ -119,24 +120,26 @@ export class TransportLayer implements TransportSink {
     const ws = new WebSocketTransport(server, this, {
       maxMessageSize: this.#opts.maxMessageSize ?? MAX_MESSAGE_SIZE, ...opts,
     });
-    this.#transports.set(ws.protocol, ws);
+    this.#transports.push(ws);
     return ws;
   }
 
-  /** Adds a transport built elsewhere (e.g. a TLS transport, or a test double); it replaces one of the same protocol. */
+  /** Adds a transport built elsewhere (e.g. a TLS transport, or a test double). */
   addTransport(transport: Transport): void {
-    this.#transports.get(transport.protocol)?.close();
-    this.#transports.set(transport.protocol, transport);
+    this.#transports.push(transport);
   }
 
   /** The transport for a protocol (shape-compatible with what the UA needs: protocol, reliable, local, send). */
   transport(protocol: TransportProtocol): Transport | undefined {
-    return this.#transports.get(protocol);
+    return this.#transports.find((t) => t.protocol === protocol);
   }
 
   /** Sends bytes over the given transport. Rejects with a TransportError only. */
   async send(bytes: Uint8Array, destination: Destination, protocol: TransportProtocol): Promise<void> {
-    const t = this.#transports.get(protocol);
+    const id = destination.connectionId;
+    const t =
+      (id === undefined ? undefined : this.#transports.find((x) => x.protocol === protocol && x.hasConnection?.(id) === true)) ??
+      this.transport(protocol);
     if (t === undefined) throw new TransportError('UNSUPPORTED_PROTOCOL', `no ${protocol} transport`);
     try {
       await t.send(bytes, destination);
@@ -173,14 +176,14 @@ export class TransportLayer implements TransportSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    for (const t of this.#transports.values()) t.close();
-    this.#transports.clear();
+    for (const t of this.#transports) t.close();
+    this.#transports = [];
   }
 
   isLocalVia(via: Via): boolean {
     if (this.#opts.isLocalVia) return this.#opts.isLocalVia(via);
     const port = via.port ?? DEFAULT_PORT;
-    const ports = new Set([...this.#transports.values()].map((t) => t.local.port));
+    const ports = new Set(this.#transports.map((t) => t.local.port));
     return ports.has(port) && this.#localHosts.has(via.hostname);
   }
 

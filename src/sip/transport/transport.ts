@@ -41,6 +41,8 @@ export interface Transport {
   readonly local: Endpoint;
   /** Sends one complete message. Rejects with a TransportError, never anything else. */
   send(bytes: Uint8Array, destination: Destination): Promise<void>;
+  /** Stream transports: whether the connection with this id is open here. */
+  hasConnection?(connectionId: string): boolean;
   /** Synchronous and idempotent; closes sockets and connections. */
   close(): void;
 }

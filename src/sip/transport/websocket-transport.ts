@@ -135,6 +135,10 @@ export class WebSocketTransport implements Transport {
     });
   }
 
+  hasConnection(connectionId: string): boolean {
+    return this.#conns.has(connectionId);
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -407,3 +407,36 @@ test('WebSocket: a message over 64 KiB drops the connection and is counted', asy
     server.closeAllConnections();
   }
 });
+
+test('WebSocket: two HTTP servers on one layer, each reply goes back on its own connection', async () => {
+  const { user, layer } = await startLayer();
+  const servers = [http.createServer(), http.createServer()];
+  const ports: number[] = [];
+  for (const s of servers) {
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const a = s.address();
+    assert.ok(a && typeof a === 'object');
+    ports.push(a.port);
+    layer.attachWebSocket(s, { paths: ['/sip'] });
+  }
+  try {
+    for (const [i, port] of ports.entries()) {
+      const client = new WebSocket(`ws://127.0.0.1:${port}/sip`, 'sip');
+      await once(client, 'open');
+      const reply = once(client, 'message');
+      client.send(options({ via: `SIP/2.0/WS c${i}.invalid;branch=z9hG4bKtwo${i}`, callId: `two-${i}` }).toString());
+      const [data] = (await reply) as [Buffer];
+      const r = parseMessage(Buffer.from(data));
+      assert.ok(r.ok);
+      assert.equal(r.message.callId, `two-${i}`);
+      client.close();
+    }
+    assert.equal(user.seen.length, 2);
+  } finally {
+    layer.close();
+    for (const s of servers) {
+      s.close();
+      s.closeAllConnections();
+    }
+  }
+});
