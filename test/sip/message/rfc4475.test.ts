@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { TORTURE_DIR, readManifest, decide } from '../fixtures/torture-uas.js';
 import { PINNED, allowed } from '../fixtures/torture-expectations.js';
-import { parseMessage, SipUri, type SipRequest, type SipResponse } from '../../../src/sip/message/index.js';
+import { parseMessage, parseUri, uriEquals, SipUri, type SipRequest, type SipResponse } from '../../../src/sip/message/index.js';
 
 const manifest = readManifest();
 
@@ -95,6 +95,13 @@ test('esc01 / escnull / semiuri: escaped and unusual user parts', () => {
   assert.equal(m.to.uri.decodedUser, 'user');
   assert.ok(m.uri instanceof SipUri);
   assert.equal(m.uri.decodedUser, 'sips:user@example.com');
+  const plain = parseUri('sip:user@example.com');
+  assert.ok(plain.ok && uriEquals(m.to.uri, plain.value));
+  const c = m.contact;
+  assert.ok(c && !c.star && c.contacts[0]?.uri instanceof SipUri);
+  assert.equal(c.contacts[0].uri.param('lr'), null);
+  const same = parseUri('sip:caller@host5.example.net;lr;name=value%25%34%31');
+  assert.ok(same.ok && uriEquals(c.contacts[0].uri, same.value));
   const n = req('escnull.dat');
   assert.ok(n.to?.uri instanceof SipUri);
   assert.equal(n.to.uri.user, 'null-%00-null');
