@@ -8,8 +8,13 @@
  * (b) full-duplex sessions: N sessions in N/2 connected pairs; every session receives 50 packets/s, decodes them to
  *     linear PCM into its recording buffer, and sends its own prompt on the shared clock. Same criterion.
  *
- * The benchmark process is pinned to CPU 0 and the sink to CPU 1 when `taskset` exists. Each step lasts about three
- * seconds so the whole run stays under three minutes. Results go to bench/results/media.json.
+ * The JS work runs on one thread, i.e. one core at a time; with MEDIA_BENCH_PIN=1 the process is also pinned to CPU 0
+ * and the sink to CPU 1 (on a shared machine pinning only adds contention, so it is off by default). Each step lasts
+ * about three seconds so the whole run stays under three minutes. Results go to bench/results/media.json.
+ *
+ * Two verdicts per step: the strict one (mean ≤ 1 ms, worst ≤ 5 ms) and, because a single preemption by another
+ * process on a shared machine sets the worst case whatever the stream count, a robust one using the 99th percentile
+ * (mean ≤ 1 ms, p99 ≤ 5 ms). The ramp goes on until the robust verdict fails; both figures are reported.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,7 +22,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { PlayoutClock, RtpSession, G711Codec, mulawDecode, type TickHandler } from '../src/media/index.js';
+import {
+  PlayoutClock, RtpSession, G711Codec, mulawDecode, highResolutionClock, type TickHandler,
+} from '../src/media/index.js';
 
 interface Figure {
   value: number;
@@ -36,7 +43,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function pin(pid: number, cpu: number): boolean {
-  if (os.cpus().length < 2 || process.env.MEDIA_BENCH_NO_PIN) return false;
+  if (os.cpus().length < 2 || !process.env.MEDIA_BENCH_PIN) return false;
   const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
   return r.status === 0;
 }
@@ -74,10 +81,28 @@ function cachedPrompt(): Uint8Array {
   return out;
 }
 
+/** Per-tick lateness samples of the current measurement window (the clock's own stats give mean and max). */
+const lateness = new Float64Array(1 << 16);
+let latenessCount = 0;
+
+/** Record one tick's lateness; called first thing in the benchmark's tick handler. */
+function recordLateness(deadline: number): void {
+  if (latenessCount < lateness.length) lateness[latenessCount++] = highResolutionClock.now() - deadline;
+}
+
+function p99(): number {
+  const sorted = lateness.slice(0, latenessCount).sort();
+  return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))];
+}
+
 interface StepResult {
   n: number;
   meanMs: number;
   maxMs: number;
+  p99Ms: number;
+  strictPass: boolean;
+  /** Process CPU time (user + system) per tick-handler packet over the window, in µs. */
+  cpuPerPacketUs: number;
   maxWorkMs: number;
   skipped: number;
   sent: number;
@@ -88,14 +113,23 @@ interface StepResult {
 async function measure(clock: PlayoutClock, n: number, work: { max: number }, sentCounter: () => number): Promise<StepResult> {
   await sleep(WARMUP_MS);
   clock.resetStats();
+  latenessCount = 0;
   work.max = 0;
   const before = sentCounter();
+  const cpuBefore = process.cpuUsage();
   await sleep(MEASURE_MS);
+  const cpu = process.cpuUsage(cpuBefore);
   const s = clock.stats();
   const sent = sentCounter() - before;
-  const pass = s.meanLatenessMs <= MEAN_TARGET_MS && s.maxLatenessMs <= MAX_TARGET_MS && s.skipped === 0
+  const p = p99();
+  const strictPass = s.meanLatenessMs <= MEAN_TARGET_MS && s.maxLatenessMs <= MAX_TARGET_MS && s.skipped === 0
     && work.max < clock.intervalMs;
-  return { n, meanMs: s.meanLatenessMs, maxMs: s.maxLatenessMs, maxWorkMs: work.max, skipped: s.skipped, sent, pass };
+  const pass = s.meanLatenessMs <= MEAN_TARGET_MS && p <= MAX_TARGET_MS && s.skipped === 0;
+  return {
+    n, meanMs: s.meanLatenessMs, maxMs: s.maxLatenessMs, p99Ms: p, strictPass,
+    cpuPerPacketUs: sent > 0 ? (cpu.user + cpu.system) / sent : 0, maxWorkMs: work.max, skipped: s.skipped,
+    sent, pass,
+  };
 }
 
 /**
@@ -107,7 +141,7 @@ async function measureStep(
 ): Promise<StepResult> {
   let r = await measure(clock, n, work, sentCounter);
   report(label, r);
-  if (!r.pass) {
+  if (!r.pass || !r.strictPass) {
     r = await measure(clock, n, work, sentCounter);
     report(`${label} (retry)`, r);
   }
@@ -117,14 +151,28 @@ async function measureStep(
 function report(label: string, r: StepResult): void {
   const pps = Math.round((r.sent / MEASURE_MS) * 1000);
   console.log(
-    `${label} ${String(r.n).padStart(5)}: lateness mean ${r.meanMs.toFixed(3)} ms, max ${r.maxMs.toFixed(2)} ms, `
-    + `tick work max ${r.maxWorkMs.toFixed(2)} ms, ${pps} pkt/s sent${r.skipped ? `, ${r.skipped} ticks skipped` : ''} `
-    + `${r.pass ? 'ok' : 'MISSED'}`,
+    `${label} ${String(r.n).padStart(5)}: lateness mean ${r.meanMs.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(2)} ms, `
+    + `max ${r.maxMs.toFixed(2)} ms, `
+    + `tick work max ${r.maxWorkMs.toFixed(2)} ms, ${pps} pkt/s sent, CPU ${r.cpuPerPacketUs.toFixed(1)} µs/pkt`
+    + `${r.skipped ? `, ${r.skipped} ticks skipped` : ''} `
+    + `strict ${r.strictPass ? 'ok' : 'MISSED'}, p99 ${r.pass ? 'ok' : 'MISSED'}`,
   );
 }
 
 /** (a) Outgoing streams playing the cached prompt. */
-async function playingStreams(steps: number[]): Promise<{ best: number; at: StepResult | undefined; deliveredRatio: number }> {
+interface RampResult {
+  /** Largest count meeting mean ≤ 1 ms and p99 ≤ 5 ms. */
+  best: number;
+  at: StepResult | undefined;
+  /** Largest count (with every smaller step) meeting mean ≤ 1 ms and worst ≤ 5 ms. */
+  strictBest: number;
+  strictAt: StepResult | undefined;
+  /** Median over the steps of the CPU time per tick packet (µs): for playing, one send; full duplex, one send plus
+   *  one receive-and-decode. */
+  cpuPerPacketUs: number;
+}
+
+async function playingStreams(steps: number[]): Promise<RampResult & { deliveredRatio: number }> {
   const sink = await startSink();
   const prompt = cachedPrompt();
   const frames = prompt.length / 160;
@@ -134,10 +182,15 @@ async function playingStreams(steps: number[]): Promise<{ best: number; at: Step
   let sent = 0;
   let best = 0;
   let bestResult: StepResult | undefined;
+  let strictBest = 0;
+  let strictBestResult: StepResult | undefined;
+  let strictHolding = true;
+  const cpuSamples: number[] = [];
   // One tick handler walks every stream (the sessions would each subscribe in production; the cost is the same
   // per stream, this adds the work-time measurement around all of them).
   const positions: number[] = [];
-  const tick: TickHandler = () => {
+  const tick: TickHandler = (_tick, deadline) => {
+    recordLateness(deadline);
     const t0 = performance.now();
     for (let i = 0; i < sessions.length; i++) {
       const pos = positions[i];
@@ -156,6 +209,12 @@ async function playingStreams(steps: number[]): Promise<{ best: number; at: Step
         positions.push(sessions.length % frames);
       }
       const r = await measureStep(clock, n, work, () => sent, 'playing streams');
+      strictHolding &&= r.strictPass;
+      if (strictHolding) {
+        strictBest = n;
+        strictBestResult = r;
+      }
+      cpuSamples.push(r.cpuPerPacketUs);
       if (!r.pass) break;
       best = n;
       bestResult = r;
@@ -167,12 +226,12 @@ async function playingStreams(steps: number[]): Promise<{ best: number; at: Step
     const ratio = sent > 0 ? delivered / sent : 0;
     for (const s of sessions) s.close();
     sink.stop();
-    return { best, at: bestResult, deliveredRatio: ratio };
+    return { best, at: bestResult, strictBest, strictAt: strictBestResult, cpuPerPacketUs: median(cpuSamples), deliveredRatio: ratio };
   }
 }
 
 /** (b) Full-duplex sessions: receive + decode + record, and send, in connected pairs. */
-async function fullDuplex(steps: number[]): Promise<{ best: number; at: StepResult | undefined }> {
+async function fullDuplex(steps: number[]): Promise<RampResult> {
   const prompt = cachedPrompt();
   const frames = prompt.length / 160;
   const clock = new PlayoutClock();
@@ -185,8 +244,13 @@ async function fullDuplex(steps: number[]): Promise<{ best: number; at: StepResu
   let received = 0;
   let best = 0;
   let bestResult: StepResult | undefined;
+  let strictBest = 0;
+  let strictBestResult: StepResult | undefined;
+  let strictHolding = true;
+  const cpuSamples: number[] = [];
   const RECORD_SAMPLES = 8000 * 5; // a 5 s recording ring per session
-  const tick: TickHandler = () => {
+  const tick: TickHandler = (_tick, deadline) => {
+    recordLateness(deadline);
     const t0 = performance.now();
     for (let i = 0; i < sessions.length; i++) {
       const pos = positions[i];
@@ -227,6 +291,12 @@ async function fullDuplex(steps: number[]): Promise<{ best: number; at: StepResu
         a.setRemote({ address: LOCAL, port: b.localPort });
       }
       const r = await measureStep(clock, n, work, () => sent, 'full-duplex sessions');
+      strictHolding &&= r.strictPass;
+      if (strictHolding) {
+        strictBest = n;
+        strictBestResult = r;
+      }
+      cpuSamples.push(r.cpuPerPacketUs);
       if (!r.pass) break;
       best = n;
       bestResult = r;
@@ -236,7 +306,7 @@ async function fullDuplex(steps: number[]): Promise<{ best: number; at: StepResu
     for (const s of sessions) s.close();
   }
   console.log(`  (received and decoded ${received} packets in total)`);
-  return { best, at: bestResult };
+  return { best, at: bestResult, strictBest, strictAt: strictBestResult, cpuPerPacketUs: median(cpuSamples) };
 }
 
 async function main(): Promise<void> {
@@ -245,29 +315,55 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const started = Date.now();
   const a = await playingStreams((process.env.MEDIA_BENCH_STEPS_A ?? '500,1000,1500,2000,2500,3000,3500,4000,5000,6000,7000,8000').split(',').map(Number));
-  console.log(`  the sink process received ${(a.deliveredRatio * 100).toFixed(1)} % of all packets sent`);
+  console.log(`  the sink process received ${(a.deliveredRatio * 100).toFixed(1)} % of all RTP packets sent (RTCP included)`);
   const b = await fullDuplex((process.env.MEDIA_BENCH_STEPS_B ?? '250,500,750,1000,1250,1500,2000,2500,3000,3500,4000').split(',').map(Number));
   const figures: Record<string, Figure> = {
-    media_playing_streams: { value: a.best, unit: 'streams', target: 2000, better: 'higher', reference: null },
+    media_playing_streams: { value: a.strictBest, unit: 'streams', target: 2000, better: 'higher', reference: null },
+    media_playing_streams_p99: { value: a.best, unit: 'streams', target: 2000, better: 'higher', reference: null },
     media_playing_mean_lateness: {
       value: round(a.at?.meanMs ?? 0), unit: 'ms', target: MEAN_TARGET_MS, better: 'lower', reference: null,
     },
-    media_playing_max_lateness: {
-      value: round(a.at?.maxMs ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
+    media_playing_p99_lateness: {
+      value: round(a.at?.p99Ms ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
     },
-    media_full_duplex_sessions: { value: b.best, unit: 'sessions', target: 1000, better: 'higher', reference: null },
-    media_full_duplex_max_lateness: {
-      value: round(b.at?.maxMs ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
+    media_full_duplex_sessions: { value: b.strictBest, unit: 'sessions', target: 1000, better: 'higher', reference: null },
+    media_full_duplex_sessions_p99: { value: b.best, unit: 'sessions', target: 1000, better: 'higher', reference: null },
+    media_playing_cpu_per_packet: {
+      value: round(a.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: null,
+    },
+    // What one fully busy core could carry at that CPU cost, ignoring lateness: the ceiling the lateness-bound figures
+    // approach on an idle machine.
+    media_playing_streams_cpu_bound: {
+      value: a.cpuPerPacketUs > 0 ? Math.floor(1e6 / (a.cpuPerPacketUs * 50)) : 0, unit: 'streams', target: 2000,
+      better: 'higher', reference: null,
+    },
+    media_full_duplex_cpu_per_session_tick: {
+      value: round(b.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: null,
+    },
+    media_full_duplex_sessions_cpu_bound: {
+      value: b.cpuPerPacketUs > 0 ? Math.floor(1e6 / (b.cpuPerPacketUs * 50)) : 0, unit: 'sessions', target: 1000,
+      better: 'higher', reference: null,
+    },
+    media_full_duplex_p99_lateness: {
+      value: round(b.at?.p99Ms ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
     },
   };
+
   const dir = path.join(here, 'results');
   mkdirSync(dir, { recursive: true });
   const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'} · ${os.cpus().length} cores · ${Math.round(os.totalmem() / 2 ** 30)} GiB · node ${process.version}`;
   const file = path.join(dir, 'media.json');
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
-  console.log(`playing streams: ${a.best} (target 2000); full-duplex sessions: ${b.best} (target 1000)`);
+  console.log(`playing streams: ${a.strictBest} strict / ${a.best} p99 (target 2000); `
+    + `full-duplex sessions: ${b.strictBest} strict / ${b.best} p99 (target 1000)`);
   console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   console.log(`wrote ${path.relative(process.cwd(), file)} in ${Math.round((Date.now() - started) / 1000)} s`);
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 function round(v: number): number {

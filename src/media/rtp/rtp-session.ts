@@ -27,7 +27,8 @@ import { lookup as dnsLookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
-import { DtmfReceiver, type DtmfEvent } from '../dtmf/index.js';
+import { DtmfDetector, DtmfReceiver, digitToEvent, type DtmfEvent } from '../dtmf/index.js';
+import { G711Codec } from '../codec/index.js';
 import { RtpPacket, writeRtpHeader, RTP_FIXED_HEADER_SIZE } from './rtp-packet.js';
 import type { ParseFailure } from './parse-result.js';
 import { ReceiveStatistics } from './receive-statistics.js';
@@ -79,6 +80,11 @@ export interface RtpSessionOptions {
   clockRate?: number;
   /** Negotiated telephone-event payload type, or null when not negotiated (default 101). */
   telephoneEventPayloadType?: number | null;
+  /**
+   * Detect DTMF tones in the received G.711 audio (Goertzel, `DtmfDetector`) and report them through `onDtmfStart` /
+   * `onDtmf` like RFC 4733 events. Default: on exactly when telephone-event was not negotiated.
+   */
+  inbandDtmf?: boolean;
   /** Symmetric RTP with latching (default true). */
   symmetric?: boolean;
   /** Valid packets in a row needed from a new source once latched (default 3). */
@@ -143,6 +149,9 @@ export class RtpSession {
   private readonly rxPacket = new RtpPacket();
   private readonly rxStats: ReceiveStatistics;
   private readonly dtmf: DtmfReceiver;
+  private readonly detector: DtmfDetector | undefined;
+  private readonly pcmScratch: Int16Array | undefined;
+  private lastMediaTimestamp = 0;
   private readonly ring: Buffer[] = [];
   /** Per ring slot, a cached view of exactly the last datagram length (so steady-state sends create no view). */
   private readonly ringViews: Buffer[] = [];
@@ -203,6 +212,19 @@ export class RtpSession {
       onDtmfStart: (e) => this.emit('onDtmfStart', (d) => d.onDtmfStart?.(e, this)),
       onDtmf: (e) => this.emit('onDtmf', (d) => d.onDtmf?.(e, this)),
     }, { clockRate: this.clockRate, logger: this.logger });
+    if (options.inbandDtmf ?? this.telephoneEventPayloadType === null) {
+      this.pcmScratch = new Int16Array(MAX_DATAGRAM);
+      this.detector = new DtmfDetector({
+        onDigit: (digit) => {
+          const e = this.inbandEvent(digit, 0, false);
+          this.emit('onDtmfStart', (d) => d.onDtmfStart?.(e, this));
+        },
+        onDigitEnd: (digit, ms) => {
+          const e = this.inbandEvent(digit, ms, true);
+          this.emit('onDtmf', (d) => d.onDtmf?.(e, this));
+        },
+      }, { sampleRate: this.clockRate });
+    }
     for (let i = 0; i < RING; i++) {
       const buf = Buffer.alloc(MAX_DATAGRAM);
       this.ring.push(buf);
@@ -458,7 +480,27 @@ export class RtpSession {
     // Jitter from media packets only: telephone-events repeat their start timestamp (RFC 4733 §2.5.1.2).
     rx.updateJitter(p.timestamp, now);
     this.dtmf.expire(now);
+    if (this.detector !== undefined && this.pcmScratch !== undefined) {
+      const codec = G711Codec.byPayloadType(p.payloadType);
+      if (codec !== undefined) {
+        this.lastMediaTimestamp = p.timestamp;
+        const n = codec.decode(p.buffer, this.pcmScratch, p.payloadLength, p.payloadOffset, 0);
+        this.detector.process(this.pcmScratch, n, 0);
+      }
+    }
     this.emit('onPacket', (d) => d.onPacket?.(p, this));
+  }
+
+  private inbandEvent(digit: string, durationMs: number, ended: boolean): DtmfEvent {
+    return {
+      digit,
+      event: digitToEvent(digit) ?? -1,
+      timestamp: this.lastMediaTimestamp,
+      duration: Math.round((durationMs * this.clockRate) / 1000),
+      durationMs,
+      volume: 0,
+      endSeen: ended,
+    };
   }
 
   private latch(rinfo: RemoteInfo): void {

@@ -269,3 +269,58 @@ test('DTMF sent by a session (DtmfSender over sendTelephoneEvent) is received by
     b.close();
   }
 });
+
+test('in-band DTMF: a peer without telephone-event plays tones in its PCMA audio; the session reports the digits', async () => {
+  const { DtmfToneGenerator } = await import('../../../src/media/dtmf/index.js');
+  const { alawEncode } = await import('../../../src/media/codec/index.js');
+  const digits: string[] = [];
+  const b = await RtpSession.open({
+    ...base, payloadType: 8, telephoneEventPayloadType: null, delegate: { onDtmf: (e) => digits.push(e.digit ?? '?') },
+  });
+  const a = await RtpSession.open({ ...base, payloadType: 8, telephoneEventPayloadType: null, remote: { address: LOCAL, port: b.localPort } });
+  try {
+    const gen = new DtmfToneGenerator('19#', { toneMs: 80, gapMs: 80 });
+    const pcm = new Int16Array(160);
+    const frame = new Uint8Array(160);
+    let frames = 0;
+    for (;;) {
+      const n = gen.fill(pcm);
+      if (n === 0) break;
+      pcm.fill(0, n);
+      alawEncode(pcm, frame);
+      a.sendMedia(frame);
+      if (++frames % 10 === 0) await waitFor(() => b.stats.packetsReceived === frames, `frame ${frames}`);
+    }
+    for (let i = 0; i < 5; i++) a.sendMedia(frame.fill(0xd5)); // silence ends the last digit
+    await waitFor(() => digits.length === 3, 'three digits');
+    assert.equal(digits.join(''), '19#');
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+test('periodic RTCP runs on the injected clock (randomized 0.5-1.5 x interval, RFC 3550 §6.3.1)', async () => {
+  const { FakeClock } = await import('../../../src/core/index.js');
+  const fake = new FakeClock();
+  const reports: RtcpCompound[] = [];
+  const b = await RtpSession.open({ ...base, rtcpMux: true, delegate: { onRtcp: (c) => reports.push(c) } });
+  const a = await RtpSession.open({
+    bindAddress: LOCAL, rtcpMux: true, clock: fake, rtcpIntervalMs: 5000, remote: { address: LOCAL, port: b.localPort },
+  });
+  try {
+    a.sendMedia(new Uint8Array(160));
+    fake.advance(2400);
+    assert.equal(fake.pendingCount, 1, 'one RTCP timer per session');
+    fake.advance(5200); // past 1.5 x 5 s: the first report is out
+    await waitFor(() => reports.length >= 1, 'first report');
+    assert.ok(reports[0].packets[0] instanceof RtcpSenderReport);
+    fake.advance(7600);
+    await waitFor(() => reports.length >= 2, 'second report');
+    a.close();
+    assert.equal(fake.pendingCount, 0, 'close clears the timer');
+  } finally {
+    a.close();
+    b.close();
+  }
+});
