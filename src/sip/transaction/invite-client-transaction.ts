@@ -49,7 +49,22 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
     this.enter('calling');
   }
 
-  protected enter(state: InviteClientTransactionState): void {
+  /**
+   * The only way this machine changes state (STYLE §2): checks the from→to pair against TRANSITIONS, then runs the
+   * entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
+   * timer re-arming itself when it fires.
+   */
+  private transition(to: InviteClientTransactionState): void {
+    this.changeState(to);
+    this.enter(to);
+  }
+
+  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
+  abort(): void {
+    if (!this.terminated) this.transition('terminated');
+  }
+
+  private enter(state: InviteClientTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'calling':
@@ -75,6 +90,7 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
         this.armTimer('D', timers.D, () => this.transition('terminated'));
         break;
       case 'terminated':
+        this.enterTerminated();
         break;
       default: {
         const never: never = state;
@@ -133,6 +149,7 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
   }
 
   protected onTransportFailure(error: Error): void {
+    this.transition('terminated');
     this.user.onTransportError?.(error);
   }
 }

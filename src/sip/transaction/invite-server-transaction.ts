@@ -43,7 +43,22 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     return this.lastResponse?.status;
   }
 
-  protected enter(state: InviteServerTransactionState): void {
+  /**
+   * The only way this machine changes state (STYLE §2): checks the from→to pair against TRANSITIONS, then runs the
+   * entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
+   * timer re-arming itself when it fires.
+   */
+  private transition(to: InviteServerTransactionState): void {
+    this.changeState(to);
+    this.enter(to);
+  }
+
+  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
+  abort(): void {
+    if (!this.terminated) this.transition('terminated');
+  }
+
+  private enter(state: InviteServerTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'proceeding':
@@ -62,6 +77,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
         this.armTimer('I', timers.I, () => this.transition('terminated'));
         break;
       case 'terminated':
+        this.enterTerminated();
         break;
       default: {
         const never: never = state;
@@ -124,6 +140,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
   }
 
   protected onTransportFailure(error: Error): void {
+    this.transition('terminated');
     this.user.onTransportError?.(error);
   }
 }

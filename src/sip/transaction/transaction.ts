@@ -6,8 +6,9 @@ import { TransactionStateError, type TransactionContext } from './transaction-ty
 export type TransactionTimer = TimerName | 'guard';
 
 /**
- * Common machinery of the four RFC 3261 §17 state machines: the state, the transition check against a table, the
- * timers (armed and cleared only from {@link Transaction.enter}), and the transport with its one error path.
+ * Common machinery of the four RFC 3261 §17 state machines: the state and its table check, the timers (armed and
+ * cleared by each machine's entry actions, run only from its private `transition`), and the transport with its one
+ * error path.
  */
 export abstract class Transaction<S extends string> {
   private current: S;
@@ -38,25 +39,21 @@ export abstract class Transaction<S extends string> {
   }
 
   /**
-   * The only way to change state (STYLE §2): checks the from→to pair, then runs the entry actions of the new state,
-   * which arm and clear timers. Reaching the terminal state clears every timer and tells the owning table.
+   * The checked half of each machine's private `transition(to)` (STYLE §2): the from→to pair must be in the
+   * machine's table, else {@link TransactionStateError}. The machine then runs its entry actions.
    */
-  protected transition(to: S): void {
+  protected changeState(to: S): void {
     const from = this.current;
     if (!this.allowed[from].includes(to)) throw new TransactionStateError(this.kind, from, to);
     this.current = to;
     this.ctx.logger?.trace({ transaction: this.kind, from, to }, 'sip transaction transition');
-    if (to === this.terminal) {
-      for (const name of [...this.timers.keys()]) this.clearTimer(name);
-      this.enter(to);
-      this.ctx.onTerminated?.();
-      return;
-    }
-    this.enter(to);
   }
 
-  /** Entry actions of a state: arm and clear timers, send what the RFC sends on entry. */
-  protected abstract enter(state: S): void;
+  /** Entry action of Terminated, common to all machines: no timer survives, the owning table drops us. */
+  protected enterTerminated(): void {
+    for (const name of [...this.timers.keys()]) this.clearTimer(name);
+    this.ctx.onTerminated?.();
+  }
 
   protected armTimer(name: TransactionTimer, ms: number, fire: () => void): void {
     this.clearTimer(name);
@@ -88,15 +85,13 @@ export abstract class Transaction<S extends string> {
     }
     pending.catch((error: unknown) => {
       if (this.terminated) return;
-      this.transition(this.terminal);
       this.onTransportFailure(error instanceof Error ? error : new Error(String(error)));
     });
   }
 
+  /** The transport failed: the machine moves to Terminated and tells its TU. */
   protected abstract onTransportFailure(error: Error): void;
 
   /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
-  abort(): void {
-    if (!this.terminated) this.transition(this.terminal);
-  }
+  abstract abort(): void;
 }
