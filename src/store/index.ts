@@ -6,6 +6,14 @@ import { IncomingPhoneNumberRepository } from './repositories/incoming-phone-num
 import { KeyRepository } from './repositories/keys.js';
 import { NotificationRepository } from './repositories/notifications.js';
 import { RecordingRepository } from './repositories/recordings.js';
+import { RegistrationRepository } from './repositories/registrations.js';
+import { CredentialCipher, loadOrCreateCredentialKey } from './repositories/sip-credential-cipher.js';
+import { SipCredentialListRepository } from './repositories/sip-credential-lists.js';
+import { SipCredentialRepository } from './repositories/sip-credentials.js';
+import { SipDomainMappingRepository } from './repositories/sip-domain-mappings.js';
+import { SipDomainRepository } from './repositories/sip-domains.js';
+import { SipIpAccessControlListRepository } from './repositories/sip-ip-access-control-lists.js';
+import { SipIpAddressRepository } from './repositories/sip-ip-addresses.js';
 
 /** Every repository over one database: what services receive instead of a connection. */
 export interface Store {
@@ -18,11 +26,37 @@ export interface Store {
   readonly calls: CallRepository;
   readonly recordings: RecordingRepository;
   readonly notifications: NotificationRepository;
+  readonly sipDomains: SipDomainRepository;
+  readonly sipCredentialLists: SipCredentialListRepository;
+  readonly sipCredentials: SipCredentialRepository;
+  readonly sipIpAccessControlLists: SipIpAccessControlListRepository;
+  readonly sipIpAddresses: SipIpAddressRepository;
+  readonly sipDomainMappings: SipDomainMappingRepository;
+  readonly registrations: RegistrationRepository;
   close(): Promise<void>;
 }
 
-export function storeOver(handle: DatabaseHandle): Store {
+export interface StoreOptions {
+  /**
+   * The 32-byte key that seals SIP credential passwords, asked for on first use. Every node of a cluster needs the
+   * same one. Without it, sealing or opening a SIP password throws.
+   */
+  sipCredentialKey?: () => Uint8Array;
+}
+
+export interface OpenStoreOptions extends OpenDatabaseOptions {
+  /** The SIP credential key; default: `<dataDir>/sip-credentials.key`, created on first use. */
+  sipCredentialKey?: Uint8Array;
+}
+
+export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): Store {
   const { db } = handle;
+  let cipher: CredentialCipher | undefined;
+  const sipCipher = (): CredentialCipher => {
+    if (!options.sipCredentialKey) throw new Error('no SIP credential key was configured for this store');
+    cipher ??= new CredentialCipher(options.sipCredentialKey());
+    return cipher;
+  };
   return {
     dialect: handle.dialect,
     location: handle.location,
@@ -33,12 +67,22 @@ export function storeOver(handle: DatabaseHandle): Store {
     calls: new CallRepository(db),
     recordings: new RecordingRepository(db),
     notifications: new NotificationRepository(db),
+    sipDomains: new SipDomainRepository(db),
+    sipCredentialLists: new SipCredentialListRepository(db),
+    sipCredentials: new SipCredentialRepository(db, sipCipher),
+    sipIpAccessControlLists: new SipIpAccessControlListRepository(db),
+    sipIpAddresses: new SipIpAddressRepository(db),
+    sipDomainMappings: new SipDomainMappingRepository(db),
+    registrations: new RegistrationRepository(db),
     close: () => handle.close(),
   };
 }
 
-export async function openStore(options: OpenDatabaseOptions): Promise<Store> {
-  return storeOver(await openDatabase(options));
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const key = options.sipCredentialKey;
+  return storeOver(await openDatabase(options), {
+    sipCredentialKey: () => key ?? loadOrCreateCredentialKey(options.dataDir),
+  });
 }
 
 export { isPostgresUrl, type Dialect } from './database.js';
@@ -52,3 +96,12 @@ export type { Call, CallFilters } from './repositories/calls.js';
 export type { Recording, RecordingFilters } from './repositories/recordings.js';
 export type { Notification, NotificationFilters } from './repositories/notifications.js';
 export type { CallStatus, CallDirection, RecordingStatus } from './schema.js';
+export type { SipMappingKind } from './schema.js';
+export { type SipDomain, DomainNameTakenError } from './repositories/sip-domains.js';
+export type { SipCredentialList } from './repositories/sip-credential-lists.js';
+export { type SipCredential, UsernameTakenError } from './repositories/sip-credentials.js';
+export type { SipIpAccessControlList } from './repositories/sip-ip-access-control-lists.js';
+export type { SipIpAddress } from './repositories/sip-ip-addresses.js';
+export { type SipDomainMapping, MappingExistsError, CREDENTIAL_LIST_KINDS } from './repositories/sip-domain-mappings.js';
+export type { Registration, RegistrationInput } from './repositories/registrations.js';
+export { CredentialCipher, CREDENTIAL_KEY_FILE, loadOrCreateCredentialKey } from './repositories/sip-credential-cipher.js';
