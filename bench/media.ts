@@ -314,9 +314,9 @@ async function main(): Promise<void> {
   console.log(`media bench: node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${pinned ? 'pinned to CPU 0 (sink on CPU 1)' : 'not pinned'}`);
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const started = Date.now();
-  const a = await playingStreams((process.env.MEDIA_BENCH_STEPS_A ?? '500,1000,1500,2000,2500,3000,3500,4000,5000,6000,7000,8000').split(',').map(Number));
+  const a = await playingStreams((process.env.MEDIA_BENCH_STEPS_A ?? '250,500,1000,1500,2000,2500,3000,3500,4000,5000,6000,8000').split(',').map(Number));
   console.log(`  the sink process received ${(a.deliveredRatio * 100).toFixed(1)} % of all RTP packets sent (RTCP included)`);
-  const b = await fullDuplex((process.env.MEDIA_BENCH_STEPS_B ?? '250,500,750,1000,1250,1500,2000,2500,3000,3500,4000').split(',').map(Number));
+  const b = await fullDuplex((process.env.MEDIA_BENCH_STEPS_B ?? '100,250,500,750,1000,1250,1500,2000,2500,3000,4000').split(',').map(Number));
   const figures: Record<string, Figure> = {
     media_playing_streams: { value: a.strictBest, unit: 'streams', target: 2000, better: 'higher', reference: null },
     media_playing_streams_p99: { value: a.best, unit: 'streams', target: 2000, better: 'higher', reference: null },

@@ -473,7 +473,7 @@ export class RtpSession {
     }
     rx.update(p.sequenceNumber, p.payloadLength);
     if (p.payloadType === this.telephoneEventPayloadType) {
-      this.emit('onTelephoneEvent', (d) => d.onTelephoneEvent?.(p, this));
+      this.deliver(p, true);
       this.dtmf.receive(p.sequenceNumber, p.timestamp, p.buffer, p.payloadOffset, p.payloadLength, now);
       return;
     }
@@ -488,7 +488,7 @@ export class RtpSession {
         this.detector.process(this.pcmScratch, n, 0);
       }
     }
-    this.emit('onPacket', (d) => d.onPacket?.(p, this));
+    this.deliver(p, false);
   }
 
   private inbandEvent(digit: string, durationMs: number, ended: boolean): DtmfEvent {
@@ -566,6 +566,17 @@ export class RtpSession {
       this.dtmf.expire(this.clock.now());
       this.scheduleRtcp();
     }, delay);
+  }
+
+  /** Per-packet delivery without a closure per call (the hot path does not allocate). */
+  private deliver(packet: RtpPacket, telephoneEvent: boolean): void {
+    const d = this.delegate;
+    try {
+      if (telephoneEvent) d.onTelephoneEvent?.(packet, this);
+      else d.onPacket?.(packet, this);
+    } catch (err) {
+      this.logger?.error({ err, event: telephoneEvent ? 'onTelephoneEvent' : 'onPacket' }, 'RTP session listener threw');
+    }
   }
 
   private emit(name: keyof RtpSessionDelegate, call: (delegate: RtpSessionDelegate) => void): void {
