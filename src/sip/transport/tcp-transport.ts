@@ -7,6 +7,8 @@ import type { Destination, Endpoint, Transport, TransportSink } from './transpor
 export interface TcpTransportOptions {
   host?: string;
   /** 0 = ephemeral; the bound port is reported in `local`. */
+  /** Host reported in `local` (for Via sent-by and Contact) instead of the bound address, e.g. when bound to 0.0.0.0. */
+  advertisedHost?: string;
   port?: number;
   maxMessageSize?: number;
   /** Close connections idle for this long (0 or undefined = never). */
@@ -55,10 +57,11 @@ export class TcpTransport implements Transport {
       });
     });
     const addr = t.#server.address();
-    if (addr !== null && typeof addr === 'object') t.#local = { host: addr.address, port: addr.port };
+    if (addr !== null && typeof addr === 'object') t.#local = { host: opts.advertisedHost ?? addr.address, port: addr.port };
     return t;
   }
 
+  /** Address to be reached at: the advertised host (or the bound address) and the bound port. */
   get local(): Endpoint {
     return this.#local;
   }

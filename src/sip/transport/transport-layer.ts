@@ -30,6 +30,8 @@ export interface TransportLayerOptions {
   policy?: UasPolicy | null;
   /** Close stream connections idle for this long (default 10 minutes; 0 = never). Keep-alives count as traffic. */
   idleTimeoutMs?: number;
+  /** Host reported by the UDP/TCP transports' `local` (for Via and Contact) when bound to a wildcard address. */
+  advertisedHost?: string;
   /** Host names/addresses this element writes into Via sent-by, besides its interface addresses. */
   viaHosts?: readonly string[];
   /** Tells whether a Via in a received response is ours (§18.1.2); defaults to host and port matching. */
@@ -87,6 +89,7 @@ export class TransportLayer implements TransportSink {
       for (const i of list ?? []) this.#localHosts.add(i.address.toLowerCase());
     }
     if (opts.host !== undefined) this.#localHosts.add(opts.host.toLowerCase());
+    if (opts.advertisedHost !== undefined) this.#localHosts.add(opts.advertisedHost.toLowerCase());
   }
 
   /** Binds UDP and TCP on one port. Resolves with the bound endpoints. */
@@ -99,10 +102,11 @@ export class TransportLayer implements TransportSink {
     for (let attempt = 0; ; attempt++) {
       let udp: UdpTransport | undefined;
       try {
-        udp = wantUdp ? await UdpTransport.bind(this, { host, port }) : undefined;
+        const adv = this.#opts.advertisedHost === undefined ? {} : { advertisedHost: this.#opts.advertisedHost };
+        udp = wantUdp ? await UdpTransport.bind(this, { host, port, ...adv }) : undefined;
         const tcpPort = udp?.local.port ?? port;
         const tcp = wantTcp ? await TcpTransport.listen(this, {
-          host, port: tcpPort, maxMessageSize, idleTimeoutMs: this.#opts.idleTimeoutMs ?? 600_000,
+          host, port: tcpPort, maxMessageSize, idleTimeoutMs: this.#opts.idleTimeoutMs ?? 600_000, ...adv,
         }) : undefined;
         if (udp) this.#transports.push(udp);
         if (tcp) this.#transports.push(tcp);

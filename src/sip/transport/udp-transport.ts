@@ -6,6 +6,8 @@ import type { Destination, Endpoint, Source, Transport, TransportSink } from './
 export interface UdpTransportOptions {
   host?: string;
   /** 0 = ephemeral; the bound port is reported in `local`. */
+  /** Host reported in `local` (for Via sent-by and Contact) instead of the bound address, e.g. when bound to 0.0.0.0. */
+  advertisedHost?: string;
   port?: number;
 }
 
@@ -37,7 +39,7 @@ export class UdpTransport implements Transport {
       });
     });
     const addr = socket.address();
-    t.#local = { host: addr.address, port: addr.port };
+    t.#local = { host: opts.advertisedHost ?? addr.address, port: addr.port };
     // A socket error on UDP (e.g. ICMP unreachable surfaced by the OS) must never crash the process.
     socket.on('error', () => undefined);
     socket.on('message', (msg, rinfo) => {
@@ -50,6 +52,7 @@ export class UdpTransport implements Transport {
     return t;
   }
 
+  /** Address to be reached at: the advertised host (or the bound address) and the bound port. */
   get local(): Endpoint {
     return this.#local;
   }

@@ -440,3 +440,18 @@ test('WebSocket: two HTTP servers on one layer, each reply goes back on its own 
     }
   }
 });
+
+test('advertisedHost is reported in local and recognised in Via', async () => {
+  const user = new EchoUser();
+  const layer = new TransportLayer(user, { host: '0.0.0.0', port: 0, advertisedHost: 'sip.example.test' });
+  user.layer = layer;
+  try {
+    const bound = await layer.listen();
+    assert.equal(bound.udp?.host, 'sip.example.test');
+    assert.equal(layer.transport('TCP')?.local.host, 'sip.example.test');
+    const v = Via.parse(`SIP/2.0/UDP sip.example.test:${bound.udp?.port};branch=z9hG4bKx`);
+    assert.ok(v.ok && layer.isLocalVia(v.value));
+  } finally {
+    layer.close();
+  }
+});
