@@ -121,7 +121,8 @@ test('latching: a caller behind NAT is answered at its observed address; relatch
 });
 
 test('port allocation from a range: even RTP port, RTCP on RTP+1, busy ports skipped, close releases synchronously', async () => {
-  const min = 41000 + 2 * Math.floor(Math.random() * 400);
+  // Below the kernel's ephemeral range (32768-60999 here), so no ephemeral socket of another test can sit in it.
+  const min = 10000 + 16 * Math.floor(Math.random() * 600);
   const allocator = new PortAllocator({ min, max: min + 7 });
   // Someone else holds the first pair's RTCP port.
   const squatter = createSocket('udp4');
