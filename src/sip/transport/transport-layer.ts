@@ -163,15 +163,25 @@ export class TransportLayer implements TransportSink {
     const bytes = response.serialize();
     const via = response.topVia;
     if (source.reliable) {
-      try {
-        await this.send(bytes, replyDestination(source), source.protocol);
-        return;
-      } catch (err) {
-        if (source.protocol !== 'TCP' || via === undefined) throw err;
-        const host = via.received ?? via.hostname;
-        await this.send(bytes, { host, port: via.port ?? DEFAULT_PORT }, 'TCP');
-        return;
+      const id = source.connectionId;
+      const holder = id === undefined
+        ? undefined
+        : this.#transports.find((t) => t.protocol === source.protocol && t.hasConnection?.(id) === true);
+      if (holder !== undefined) {
+        try {
+          await holder.send(bytes, replyDestination(source));
+          return;
+        } catch (err) {
+          this.counters.sendErrors++;
+          if (source.protocol !== 'TCP' || via === undefined) throw TransportError.from(err, 'SEND_FAILED', 'response');
+        }
+      } else if (source.protocol !== 'TCP' || via === undefined) {
+        // RFC 7118 §5: a WebSocket server cannot open a connection back to the client.
+        throw new TransportError('NO_CONNECTION', `connection ${id ?? '?'} is gone`);
       }
+      // §18.2.2: the connection is gone; open one to `received` (or sent-by) and the sent-by port.
+      await this.send(bytes, { host: via.received ?? via.hostname, port: via.port ?? DEFAULT_PORT }, 'TCP');
+      return;
     }
     await this.send(bytes, responseDestination(via, source), source.protocol);
   }
