@@ -80,6 +80,8 @@ export class Dialog {
   /**
    * §12.1.1 UAS side: route set = Record-Route of the request in order, remote target = its Contact, remote sequence
    * = its CSeq; the local sequence number starts empty (we use a random start when we first send, §8.1.1.5).
+   * RFC 2543 peers (RFC 4475 §3.4.1) may send no From tag — the remote tag is then empty, as §12.1.1 allows — and no
+   * Contact, in which case the From URI is the best remote target there is.
    */
   static fromUasRequest(request: SipRequest, localTag: string, state: 'early' | 'confirmed', local: DialogLocal): Dialog | undefined {
     const from = request.from;
@@ -87,13 +89,14 @@ export class Dialog {
     const cseq = request.cseq;
     const callId = request.callId;
     const contact = request.contact;
-    if (!from?.tag || !to || !cseq || !callId || !contact || contact.star || contact.contacts.length === 0) return undefined;
+    if (!from || !to || !cseq || !callId || contact?.star) return undefined;
+    const target = contact && contact.contacts[0] ? contact.contacts[0].uri : from.uri;
     return new Dialog({
-      id: { callId, localTag, remoteTag: from.tag },
+      id: { callId, localTag, remoteTag: from.tag ?? '' },
       state,
       localUri: to.withTag(localTag),
       remoteUri: from,
-      remoteTarget: contact.contacts[0]!.uri,
+      remoteTarget: target,
       routeSet: [...request.recordRoutes],
       localSeq: initialSequence(),
       remoteSeq: cseq.seq,

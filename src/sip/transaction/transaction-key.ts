@@ -28,8 +28,12 @@ export interface ResponseKeyView {
 /** RFC 3261 §8.1.1.7: branches of RFC 3261 elements start with this magic cookie. */
 export const BRANCH_MAGIC_COOKIE = 'z9hG4bK';
 
+/**
+ * Whether a branch identifies an RFC 3261 transaction. A branch that is only the cookie (RFC 4475 §3.2.1
+ * badbranch) carries no identifier, so it falls back to RFC 2543 matching like a branch without the cookie.
+ */
 export function hasMagicCookie(branch: string | undefined): branch is string {
-  return branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE);
+  return branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE) && branch.length > BRANCH_MAGIC_COOKIE.length;
 }
 
 /** §17.1.3: a response matches the client transaction with its branch and its CSeq method. */
