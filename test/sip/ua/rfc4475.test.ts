@@ -59,7 +59,7 @@ test('RFC 4475 §3.2.1 badbranch: a bare "z9hG4bK" branch falls back to RFC 2543
 });
 
 test('RFC 4475 §3.4.1 inv2543: RFC 2543 INVITE (no branch, no From tag, no Contact) is answered and its dialog works', async () => {
-  const { ua, sink, net, clock, responses } = setup();
+  const { ua, sink, clock, responses } = setup();
   const legs: IncomingLeg[] = [];
   ua.delegate = { onInvite: (leg) => legs.push(leg) };
   ua.receive(load('inv2543.dat'), { host: '192.0.2.1', port: 5060 });

@@ -270,7 +270,7 @@ ${extra.split('\n').filter((l) => l && !l.includes('To-tag')).map((l) => `${l}\n
 
 ${body}`;
 
-test('UAS rejections: 481 unknown dialog, 420 Require, 415 content type, 416 scheme, 505 version, 405 REGISTER, 481 CANCEL', async () => {
+test('UAS rejections: 481 unknown dialog, 420 Require, 415 content type, 416 scheme, 505 version, 405 REGISTER, 400 CSeq mismatch, 481 CANCEL', async () => {
   const { a, b, clock, net } = setup();
   assert.deepEqual((await send(b, net, base('BYE', 'To-tag'))).map((r) => r.status), [481]);
   assert.deepEqual((await send(b, net, base('BYE'))).map((r) => r.status), [481]);
@@ -283,6 +283,8 @@ test('UAS rejections: 481 unknown dialog, 420 Require, 415 content type, 416 sch
   assert.equal((await send(b, net, base('INVITE', '', 'isbn:2983792873')))[0]?.status, 416);
   assert.equal((await send(b, net, base('OPTIONS').replace('SIP/2.0\r\n', 'SIP/7.0\r\n').replace('SIP/2.0\n', 'SIP/7.0\n')))[0]?.status, 505);
   assert.equal((await send(b, net, base('REGISTER')))[0]?.status, 405);
+  // §8.2 / RFC 4475 §3.1.2.17: CSeq method differing from the request method → 400.
+  assert.equal((await send(b, net, base('OPTIONS').replace('CSeq: 1 OPTIONS', 'CSeq: 1 INVITE')))[0]?.status, 400);
   assert.equal((await send(b, net, base('CANCEL')))[0]?.status, 481);
   await drain(clock, a, b);
   a.close();
