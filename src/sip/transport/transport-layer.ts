@@ -78,6 +78,7 @@ export class TransportLayer implements TransportSink {
   #policy: UasPolicy | null | undefined;
   #localHosts: Set<string>;
   #closed = false;
+  #listening = false;
 
   constructor(user: TransportUser, opts: TransportLayerOptions = {}) {
     this.#user = user;
@@ -94,6 +95,9 @@ export class TransportLayer implements TransportSink {
 
   /** Binds UDP and TCP on one port. Resolves with the bound endpoints. */
   async listen(): Promise<{ udp?: Endpoint; tcp?: Endpoint }> {
+    if (this.#closed) throw new TransportError('CLOSED', 'transport layer closed');
+    if (this.#listening) throw new TransportError('BIND_FAILED', 'already listening');
+    this.#listening = true;
     const host = this.#opts.host ?? '0.0.0.0';
     const wantUdp = this.#opts.udp ?? true;
     const wantTcp = this.#opts.tcp ?? true;
