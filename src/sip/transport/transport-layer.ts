@@ -118,7 +118,10 @@ export class TransportLayer implements TransportSink {
       } catch (err) {
         udp?.close();
         // An ephemeral UDP port may be taken for TCP; pick another one.
-        if (port !== 0 || attempt >= 10) throw TransportError.from(err, 'BIND_FAILED', 'listen');
+        if (port !== 0 || attempt >= 10) {
+          this.#listening = false;
+          throw TransportError.from(err, 'BIND_FAILED', 'listen');
+        }
       }
     }
   }

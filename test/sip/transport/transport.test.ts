@@ -455,3 +455,15 @@ test('advertisedHost is reported in local and recognised in Via', async () => {
     layer.close();
   }
 });
+
+test('listen: a taken port is a BIND_FAILED TransportError', async () => {
+  const { layer, port } = await startLayer();
+  const other = new TransportLayer(new EchoUser(), { host: '127.0.0.1', port });
+  try {
+    await assert.rejects(other.listen(), (e: unknown) => e instanceof TransportError && e.code === 'BIND_FAILED');
+    await assert.rejects(layer.listen(), (e: unknown) => e instanceof TransportError && e.code === 'BIND_FAILED');
+  } finally {
+    other.close();
+    layer.close();
+  }
+});
