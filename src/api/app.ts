@@ -11,6 +11,12 @@ import { incomingPhoneNumbersResource } from './resources/incoming-phone-numbers
 import { keysResource } from './resources/keys.js';
 import { notificationsResource } from './resources/notifications.js';
 import { recordingsResource } from './resources/recordings.js';
+import { sipCredentialListsResource } from './resources/sip-credential-lists.js';
+import { sipCredentialsResource } from './resources/sip-credentials.js';
+import { sipDomainMappingsResource } from './resources/sip-domain-mappings.js';
+import { sipDomainsResource } from './resources/sip-domains.js';
+import { sipIpAccessControlListsResource } from './resources/sip-ip-access-control-lists.js';
+import { sipIpAddressesResource } from './resources/sip-ip-addresses.js';
 
 export interface BuildApiOptions extends ApiContext {
   /** Largest request body accepted, in bytes; larger gets 413. */
@@ -87,6 +93,12 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
       await api.register(callsResource(ctx));
       await api.register(recordingsResource(ctx));
       await api.register(notificationsResource(ctx));
+      await api.register(sipDomainsResource(ctx));
+      await api.register(sipCredentialListsResource(ctx));
+      await api.register(sipCredentialsResource(ctx));
+      await api.register(sipIpAccessControlListsResource(ctx));
+      await api.register(sipIpAddressesResource(ctx));
+      await api.register(sipDomainMappingsResource(ctx));
     },
     { prefix: `/${API_VERSION}` },
   );
