@@ -5,7 +5,8 @@ export { CallLeg, type CallLegDelegate, type CallLegState, type CallLegEndReason
 export { IncomingRequest } from './incoming-request.js';
 export { SipError, InvalidStateError } from './sip-error.js';
 export type { Endpoint, UaTransport } from './ua-transport.js';
-export type { RespondOptions } from './ua-core.js';
+export type { RespondOptions, ServerTransactionHandle } from './ua-core.js';
+export { UasResponder } from './uas-responder.js';
 export { requestKeyView, responseEvent, nextHop, type ResponseEvent } from './message-views.js';
 export {
   createOutOfDialogRequest, createCancel, cloneForRetry, ALLOWED_METHODS,

@@ -1,12 +1,12 @@
-import { silentLogger, systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
+import { silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
 import { DigestClient } from '../auth/index.js';
 import { dialogKey, type Dialog, type DialogLocal } from '../dialog/index.js';
 import {
-  DEFAULT_UAS_POLICY, SipRequest, createErrorResponse, createResponse, parseMessage, validateRequest, validateResponse,
+  DEFAULT_UAS_POLICY, SipRequest, createErrorResponse, parseMessage, validateRequest, validateResponse,
   type SipResponse, type UasPolicy, type Uri,
 } from '../message/index.js';
 import {
-  InviteServerTransaction, TransactionLayer, TransactionStateError, createNon2xxAck, type InviteClientTransaction,
+  InviteServerTransaction, TransactionLayer, createNon2xxAck, type InviteClientTransaction,
   type InviteClientTransactionUser, type NonInviteClientTransaction, type NonInviteClientTransactionUser,
   type ServerTransaction, type TimerSettings, type TimerTable, type TransactionTransport,
 } from '../transaction/index.js';
@@ -18,7 +18,8 @@ import {
   ALLOWED_METHODS, cloneForRetry, createOutOfDialogRequest, type LocalIdentity,
 } from './request-factory.js';
 import { InvalidStateError, SipError } from './sip-error.js';
-import type { DialogUsage, RespondOptions, ServerTransactionHandle, UaCore } from './ua-core.js';
+import type { DialogUsage, ServerTransactionHandle, UaCore } from './ua-core.js';
+import { UasResponder } from './uas-responder.js';
 import { replyDestination, type Source } from '../transport/index.js';
 import type { Endpoint, UaTransport } from './ua-transport.js';
 
@@ -90,12 +91,6 @@ export interface RequestOptions {
   readonly credentials?: Credentials;
 }
 
-interface Pending2xx {
-  timer: TimerHandle | undefined;
-  giveUp: TimerHandle;
-  onAck: () => void;
-}
-
 /**
  * The user agent core of RFC 3261 §8, §12–§15 over one transport: validates and dispatches requests, keeps the
  * dialog table, retransmits 2xx until ACK, builds ACKs for 2xx, and exposes call legs to the voice layer.
@@ -108,7 +103,7 @@ export class UserAgent {
   private readonly policy: UasPolicy;
   private readonly local: LocalIdentity & DialogLocal;
   private readonly dialogs = new Map<string, { dialog: Dialog; usage: DialogUsage }>();
-  private readonly pending2xx = new Map<string, Pending2xx>();
+  private readonly responder: UasResponder;
   private readonly incomingByTransaction = new WeakMap<InviteServerTransaction, IncomingLeg>();
   private readonly outgoing = new Set<OutgoingLeg>();
   private readonly pendingRequests = new Set<(error: Error) => void>();
@@ -139,6 +134,7 @@ export class UserAgent {
       userAgent: options.userAgent ?? 'Patchbay',
     };
     const timers = this.layer.timers(options.transport.reliable);
+    this.responder = new UasResponder(this.clock, timers, options.transport.reliable, this.local.userAgent, this.logger);
     this.core = {
       clock: this.clock,
       logger: this.logger,
@@ -160,7 +156,7 @@ export class UserAgent {
 
   /** Live transactions and dialogs, for tests and metrics. */
   get stats(): { transactions: number; dialogs: number; pending2xx: number } {
-    return { transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.pending2xx.size };
+    return { transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.responder.size };
   }
 
   // Outgoing -----------------------------------------------------------------------------------------------------
@@ -469,66 +465,15 @@ export class UserAgent {
     if (!ok && !incoming.responded) handle.respond(500);
   }
 
+  /** §13.3.1.4 / §17.2.3: the ACK for a 2xx reaches the core, stops the 2xx retransmission, goes to the dialog. */
   private receiveAck(request: SipRequest): void {
+    this.responder.receiveAck(request);
     const key = dialogKey({ callId: request.callId ?? '', localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' });
-    const pending = this.pending2xx.get(`${key}|${request.cseq?.seq}`);
-    if (pending) {
-      this.pending2xx.delete(`${key}|${request.cseq?.seq}`);
-      this.clock.clearTimeout(pending.timer);
-      this.clock.clearTimeout(pending.giveUp);
-      pending.onAck();
-    }
     this.dialogs.get(key)?.usage.receiveAck(request);
   }
 
   private handle(request: SipRequest, transaction: ServerTransaction, back: TransactionTransport): ServerTransactionHandle {
-    const respond = (status: number, options: RespondOptions = {}): SipResponse => {
-      const response = createResponse(request, status, {
-        ...(options.reason !== undefined ? { reason: options.reason } : {}),
-        ...(options.toTag !== undefined ? { toTag: options.toTag } : {}),
-        headers: [...(options.headers ?? []), ['Server', this.local.userAgent]],
-        ...(options.body ? { body: options.body } : {}),
-        ...(options.contentType ? { contentType: options.contentType } : {}),
-      });
-      try {
-        transaction.respond({ status, bytes: response.serialize() });
-      } catch (error) {
-        if (!(error instanceof TransactionStateError)) throw error;
-        this.logger.debug({ status, state: transaction.state }, 'response after the server transaction moved on; dropped');
-      }
-      return response;
-    };
-    const respondReliably = (status: number, options: RespondOptions, dialog: Dialog, onAck: () => void, onNoAck: () => void): SipResponse => {
-      const response = respond(status, options);
-      const bytes = response.serialize();
-      const key = `${dialog.key}|${request.cseq?.seq}`;
-      const { T1, T2 } = this.core.timers;
-      let interval = T1;
-      const entry: Pending2xx = {
-        timer: undefined,
-        giveUp: this.clock.setTimeout(() => {
-          // §13.3.1.4: no ACK after 64*T1 — the dialog is confirmed but the session SHOULD be terminated (BYE).
-          this.clock.clearTimeout(entry.timer);
-          this.pending2xx.delete(key);
-          onNoAck();
-        }, 64 * T1),
-        onAck,
-      };
-      const retransmit = (): void => {
-        // §13.3.1.4: the 2xx is passed to the transport every T1, 2T1, … capped at T2, until the ACK.
-        if (transaction instanceof InviteServerTransaction && transaction.state === 'accepted') {
-          transaction.respond({ status, bytes });
-        } else {
-          back.send(bytes).catch(() => undefined);
-        }
-        interval = Math.min(2 * interval, T2);
-        entry.timer = this.clock.setTimeout(retransmit, interval);
-      };
-      if (!this.transport.reliable) entry.timer = this.clock.setTimeout(retransmit, interval);
-      this.pending2xx.set(key, entry);
-      return response;
-    };
-    return { request, respond, respondReliably };
+    return this.responder.handle(request, transaction, back);
   }
 
   private safely<T>(fn: () => T): T | undefined {
@@ -555,11 +500,7 @@ export class UserAgent {
     for (const leg of [...this.outgoing]) leg.parentClosed();
     this.dialogs.clear();
     this.outgoing.clear();
-    for (const p of this.pending2xx.values()) {
-      this.clock.clearTimeout(p.timer);
-      this.clock.clearTimeout(p.giveUp);
-    }
-    this.pending2xx.clear();
+    this.responder.close();
     for (const reject of [...this.pendingRequests]) reject(new InvalidStateError('UserAgent closed'));
     this.pendingRequests.clear();
     this.layer.close();
