@@ -412,3 +412,34 @@ test('offerless INVITE: our 2xx carries the offer, the answer arrives in the ACK
   a.close();
   b.close();
 });
+
+test('digest for out-of-dialog requests: REGISTER 401 and MESSAGE 407 answered once with credentials (§22.2, §22.3)', async () => {
+  const { a, b, clock } = setup();
+  const server = new DigestServer({ realm: 'patchbay.test', secret: 'a-test-secret-of-32-bytes-length', clock });
+  const check = (value: string | undefined, method: string) => {
+    const creds = value ? parseDigestCredentials(value) : undefined;
+    return creds?.ok === true && server.verify({ credentials: creds.credentials, method, secret: { password: 'pw' } }).ok;
+  };
+  b.delegate = {
+    onRegister: (r) => {
+      if (check(r.request.headers.get('authorization'), 'REGISTER')) r.respond(200, { headers: [['Contact', '<sip:a@10.0.0.1:5060>;expires=60']] });
+      else r.respond(401, { headers: [['WWW-Authenticate', server.challenge()]] });
+    },
+    onMessage: (r) => {
+      if (check(r.request.headers.get('proxy-authorization'), 'MESSAGE')) r.respond(202);
+      else r.respond(407, { headers: [['Proxy-Authenticate', server.challenge()]] });
+    },
+  };
+  const register = a.request({ method: 'REGISTER', uri: 'sip:10.0.0.2:5070', to: '<sip:alice@patchbay.test>', from: '<sip:alice@patchbay.test>', credentials: { username: 'alice', password: 'pw' } });
+  await flush();
+  assert.equal((await register).status, 200);
+  const message = a.request({ method: 'MESSAGE', uri: 'sip:b@10.0.0.2:5070', body: Buffer.from('hello'), contentType: 'text/plain', credentials: { username: 'alice', password: 'pw' } });
+  await flush();
+  assert.equal((await message).status, 202);
+  const wrong = a.request({ method: 'REGISTER', uri: 'sip:10.0.0.2:5070', credentials: { username: 'alice', password: 'bad' } });
+  await flush();
+  assert.equal((await wrong).status, 401, 'only one retry');
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
