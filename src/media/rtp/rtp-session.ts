@@ -9,7 +9,8 @@
  * Receiving side: packets are parsed in place into one reused `RtpPacket`; statistics per RFC 3550 Appendix A
  * (`ReceiveStatistics`); RFC 4733 telephone-events go to a `DtmfReceiver`. Symmetric RTP (RFC 4961) with latching:
  * media is sent to where the peer's media comes from, since SDP addresses of callers behind NAT are unreachable — the
- * first valid packet latches; after that a new source must send `relatchPackets` valid packets in a row.
+ * first valid packet latches; after that packets from any other source are dropped (counted as `foreignPackets`)
+ * unless one source sends `relatchPackets` valid packets in a row (a NAT rebinding), which moves the stream there.
  *
  * RTCP (§6): a compound SR or RR + SDES CNAME every `rtcpIntervalMs` (default 5 s), randomized over [0.5, 1.5] × the
  * interval (§6.3.1, simplified: no bandwidth-based scaling since each session is one sender and one receiver), BYE
@@ -114,6 +115,8 @@ export interface RtpSessionStats {
   extendedHighestSequence: number;
   /** Datagrams rejected by the parser, by reason. */
   malformed: Partial<Record<ParseFailure, number>>;
+  /** Valid packets from a source other than the latched one, not delivered (symmetric RTP). */
+  foreignPackets: number;
   /** The last report block the peer sent about our stream, if any. */
   remoteReport: RtcpReportBlock | undefined;
 }
@@ -177,6 +180,7 @@ export class RtpSession {
   private candidateCount = 0;
   private packetsSent = 0;
   private octetsSent = 0;
+  private foreignPackets = 0;
   private lastRtpTimestampSent = 0;
   private lastSendAt = 0;
   private sentSinceReport = false;
@@ -384,6 +388,7 @@ export class RtpSession {
       jitterMs: rx.jitterMs,
       extendedHighestSequence: rx.extendedHighestSequence,
       malformed: { ...this.malformed },
+      foreignPackets: this.foreignPackets,
       remoteReport: this.remoteReport,
     };
   }
@@ -464,7 +469,7 @@ export class RtpSession {
       return;
     }
     const now = this.clock.now();
-    if (this.symmetric) this.latch(rinfo);
+    if (this.symmetric && !this.latch(rinfo)) return;
     const rx = this.rxStats;
     if (!rx.isStarted || p.ssrc !== rx.ssrc) {
       // A new source (first packet, or the peer changed SSRC): statistics and DTMF state start over.
@@ -503,12 +508,17 @@ export class RtpSession {
     };
   }
 
-  private latch(rinfo: RemoteInfo): void {
+  /**
+   * Symmetric RTP: decide whether a valid packet from `rinfo` is accepted, latching or relatching as needed. Once
+   * latched, packets from another source are not delivered (no injection of foreign media, "RTP bleed") — they only
+   * count towards relatching to that source.
+   */
+  private latch(rinfo: RemoteInfo): boolean {
     const remote = this.remote;
     if (remote !== undefined && remote.address === rinfo.address && remote.port === rinfo.port) {
       this.latched = true;
       this.candidateCount = 0;
-      return;
+      return true;
     }
     if (this.latched) {
       if (rinfo.address === this.candidateAddress && rinfo.port === this.candidatePort) this.candidateCount++;
@@ -517,7 +527,10 @@ export class RtpSession {
         this.candidatePort = rinfo.port;
         this.candidateCount = 1;
       }
-      if (this.candidateCount < this.relatchPackets) return;
+      if (this.candidateCount < this.relatchPackets) {
+        this.foreignPackets++;
+        return false;
+      }
     }
     this.latched = true;
     this.candidateCount = 0;
@@ -526,6 +539,7 @@ export class RtpSession {
     else if (this.remoteRtcp === undefined) this.remoteRtcp = { address: rinfo.address, port: rinfo.port + 1 };
     const latchedTo = this.remote;
     this.emit('onLatch', (d) => d.onLatch?.(latchedTo, this));
+    return true;
   }
 
   private onRtcpDatagram(msg: Buffer, rinfo: RemoteInfo): void {
