@@ -458,7 +458,10 @@ export class RtpSession {
 
   private onDatagram(msg: Buffer, rinfo: RemoteInfo, onRtcpSocket: boolean): void {
     if (this.closed) return;
-    if (onRtcpSocket || (this.rtcpMux && RtpPacket.looksLikeRtcp(msg))) {
+    // RFC 5761 §4: RTCP packet types 200-204 occupy the RTP payload types 72-76 with the marker set, which RTP never
+    // uses, so RTCP arriving on the RTP port is recognised even when mux was not negotiated (some peers mux anyway)
+    // rather than resetting the receive statistics as a "new source".
+    if (onRtcpSocket || RtpPacket.looksLikeRtcp(msg)) {
       this.onRtcpDatagram(msg, rinfo);
       return;
     }
