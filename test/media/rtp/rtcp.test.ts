@@ -125,3 +125,27 @@ test('truncated and invalid RTCP is rejected with a typed reason', () => {
   assert.ok(ok.ok, ok.ok ? '' : ok.reason);
   assert.equal(ok.value.hadPadding, true);
 });
+
+test('random bytes never throw; anything accepted re-serializes to a packet that parses the same', async () => {
+  const fc = (await import('fast-check')).default;
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 120 }), (bytes) => {
+    const r = RtcpCompound.parse(bytes);
+    if (!r.ok) return;
+    const again = RtcpCompound.parse(r.value.serialize());
+    assert.ok(again.ok);
+    assert.equal(toHex(again.value.serialize()), toHex(r.value.serialize()));
+  }), { numRuns: 2000 });
+  // Well-formed headers with random bodies exercise the inner length checks.
+  fc.assert(fc.property(
+    fc.integer({ min: 200, max: 204 }), fc.integer({ min: 0, max: 31 }), fc.uint8Array({ minLength: 4, maxLength: 64 }),
+    (pt, count, body) => {
+      const len = body.length - (body.length % 4);
+      const bytes = new Uint8Array(4 + len);
+      bytes[0] = 0x80 | count;
+      bytes[1] = pt;
+      bytes[3] = len / 4;
+      bytes.set(body.subarray(0, len), 4);
+      RtcpCompound.parse(bytes);
+    },
+  ), { numRuns: 2000 });
+});
