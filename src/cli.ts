@@ -85,6 +85,9 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `\nPatchbay ${VERSION} is running\n` +
       line('REST API', `${server.publicUrl}/2010-04-01`) +
+      line('SIP', `sip:${server.sip.advertisedHost}:${server.sip.udp?.port ?? server.sip.tcp?.port} (UDP, TCP)`) +
+      line('SIP over WS', `${server.httpUrl.replace(/^http/, 'ws')}${server.sip.webSocketPath}`) +
+      line('RTP ports', `${config.rtpPorts.min}-${config.rtpPorts.max}`) +
       line('Health', `${server.httpUrl}/health`) +
       line('Data', `${server.store.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${server.dataLocation}`) +
       line('Bus', server.bus.kind) +

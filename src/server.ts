@@ -9,6 +9,7 @@ import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
 import { type Clock, type Logger, createLogger, systemClock } from './core/index.js';
 import { type EspeakNgStatus, MediaCache, checkEspeakNg } from './media/index.js';
+import { SipEndpoint } from './sip/index.js';
 import { type Account, type Store, openStore } from './store/index.js';
 
 /** What a running Patchbay tells its operator and its tests. */
@@ -22,6 +23,7 @@ export interface RunningServer {
   readonly dataLocation: string;
   readonly http: FastifyInstance;
   readonly mediaCache: MediaCache;
+  readonly sip: SipEndpoint;
   readonly metrics: Registry;
   /** Whether the embedded text-to-speech engine is installed (and how to install it when not). */
   readonly tts: EspeakNgStatus;
@@ -97,12 +99,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       return reply.code(ready ? 200 : 503).send(body);
     });
     // The start-up summary says where everything listens; Fastify's own listen lines would only repeat it.
-    await api.listen({ host: config.host, port: config.httpPort, listenTextResolver: () => '' });
+    await api.listen({ host: config.host, port: config.httpPort, listenTextResolver: (address) => `http listening on ${address}` });
     started.push({ name: 'http', stop: () => api.close() });
     const httpPort = (api.server.address() as AddressInfo).port;
     const reachableHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const httpUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${httpPort}`;
     publicUrl = config.publicUrl ?? httpUrl;
+
+    // SIP over UDP and TCP on its own port, and over WebSocket (RFC 7118) on the HTTP port at /sip.
+    const sip = await SipEndpoint.start({
+      host: config.host,
+      port: config.sipPort,
+      httpServer: api.server,
+      webSocketPath: '/sip',
+      delegate: {},
+      clock,
+      logger,
+    });
+    started.push({ name: 'sip', stop: async () => sip.close() });
     ready = true;
 
     return {
@@ -115,6 +129,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       dataLocation: store.location,
       http: api,
       mediaCache,
+      sip,
       metrics,
       tts,
       close: stopAll,
