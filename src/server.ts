@@ -98,7 +98,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       const body = { status: ready ? 'ok' : 'starting', store: store.dialect, bus: bus.kind };
       return reply.code(ready ? 200 : 503).send(body);
     });
-    // The start-up summary says where everything listens; Fastify's own listen lines would only repeat it.
     await api.listen({ host: config.host, port: config.httpPort, listenTextResolver: (address) => `http listening on ${address}` });
     started.push({ name: 'http', stop: () => api.close() });
     const httpPort = (api.server.address() as AddressInfo).port;
