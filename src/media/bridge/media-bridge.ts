@@ -18,7 +18,7 @@
  */
 import type { Logger } from '../../core/index.js';
 import type { G711Codec } from '../codec/index.js';
-import type { RtpPacket, RtpSession, RtpSessionDelegate } from '../rtp/index.js';
+import { RtpSession, type RtpPacket, type RtpSessionDelegate } from '../rtp/index.js';
 
 export interface MediaBridgeLeg {
   session: RtpSession;
@@ -35,7 +35,7 @@ export interface MediaBridgeStats {
 
 class Direction {
   readonly stats: MediaBridgeStats = { forwarded: 0, transcoded: 0, dtmfRelayed: 0, dropped: 0 };
-  private readonly scratch = new Uint8Array(1500);
+  private readonly scratch = new Uint8Array(RtpSession.MAX_PAYLOAD);
   private readonly table: Uint8Array | undefined;
   private inSsrc = -1;
   private tsOffset = 0;
@@ -55,7 +55,8 @@ class Direction {
   }
 
   media(p: RtpPacket): void {
-    if (p.payloadType !== this.from.codec.payloadType) {
+    // Wire input: a payload type other than the negotiated one, or a datagram too big to forward, is dropped.
+    if (p.payloadType !== this.from.codec.payloadType || p.payloadLength > RtpSession.MAX_PAYLOAD) {
       this.stats.dropped++;
       return;
     }
@@ -67,10 +68,6 @@ class Direction {
       sent = out.sendPacket(out.payloadType, marker, ts, p.buffer, p.payloadOffset, p.payloadLength);
     } else {
       const n = p.payloadLength;
-      if (n > this.scratch.length) {
-        this.stats.dropped++;
-        return;
-      }
       const table = this.table;
       const src = p.buffer;
       const off = p.payloadOffset;
@@ -92,7 +89,7 @@ class Direction {
   event(p: RtpPacket): void {
     const out = this.to.session;
     const pt = out.telephoneEventPayloadType;
-    if (pt === null) {
+    if (pt === null || p.payloadLength > RtpSession.MAX_PAYLOAD) {
       this.stats.dropped++;
       return;
     }

@@ -139,6 +139,9 @@ function literalFirstLookup(hostname: string, options: unknown, callback: Lookup
 }
 
 export class RtpSession {
+  /** Largest payload `sendPacket`/`sendMedia` accept (one Ethernet MTU datagram minus the fixed header). */
+  static readonly MAX_PAYLOAD = MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE;
+
   private readonly socket: Socket;
   private readonly rtcpSocket: Socket | undefined;
   private readonly allocator: PortAllocator | undefined;
@@ -352,7 +355,7 @@ export class RtpSession {
   ): boolean {
     const remote = this.remote;
     if (this.closed || remote === undefined) return false;
-    if (length > MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
+    if (length > RtpSession.MAX_PAYLOAD) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
     const slot = this.ringIndex;
     const buf = this.ring[slot];
     this.ringIndex = (slot + 1) % RING;

@@ -155,3 +155,21 @@ test('closing the bridge restores the sessions\' delegates and stops forwarding'
     t.close();
   }
 });
+
+test('an oversized datagram on one leg is dropped, not forwarded or thrown', async () => {
+  const t = await topology(G711Codec.PCMU, G711Codec.PCMA);
+  try {
+    const big = new RtpPacket();
+    big.payloadType = 0; big.ssrc = 9; big.sequenceNumber = 1;
+    big.setPayload(new Uint8Array(4000));
+    const raw = (await import('node:dgram')).createSocket('udp4');
+    await new Promise<void>((r) => raw.bind(0, LOCAL, () => r()));
+    t.a.setRemote({ address: LOCAL, port: raw.address().port }); // the raw socket is now the caller
+    raw.send(big.serialize(), t.a.localPort, LOCAL);
+    await waitFor(() => t.bridge.stats().aToB.dropped === 1, 'oversized packet dropped');
+    assert.equal(t.atCallee.length, 0);
+    raw.close();
+  } finally {
+    t.close();
+  }
+});
