@@ -8,6 +8,7 @@ export { RtcpSourceDescription, SDES_CNAME, SDES_END, type SdesChunk, type SdesI
 export { RtcpGoodbye } from './rtcp-goodbye.js';
 export { RtcpCompound, RtcpUnknown, type RtcpPacket } from './rtcp-compound.js';
 export { ReceiveStatistics } from './receive-statistics.js';
+export { RtcpReporter, type SenderInfo } from './rtcp-reporter.js';
 export { PortAllocator, type PortRange } from './port-allocator.js';
 export {
   RtpSession, type RtpSessionOptions, type RtpSessionDelegate, type RtpSessionStats, type RtpEndpoint,

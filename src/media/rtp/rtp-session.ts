@@ -34,12 +34,9 @@ import { RtpPacket, writeRtpHeader, RTP_FIXED_HEADER_SIZE } from './rtp-packet.j
 import type { ParseFailure } from './parse-result.js';
 import { ReceiveStatistics } from './receive-statistics.js';
 import type { PortAllocator } from './port-allocator.js';
-import { RtcpCompound, type RtcpPacket } from './rtcp-compound.js';
-import { RtcpSenderReport } from './rtcp-sender-report.js';
-import { RtcpReceiverReport } from './rtcp-receiver-report.js';
-import { RtcpReportBlock } from './rtcp-report-block.js';
-import { RtcpSourceDescription } from './rtcp-source-description.js';
-import { RtcpGoodbye } from './rtcp-goodbye.js';
+import { RtcpCompound } from './rtcp-compound.js';
+import type { RtcpReportBlock } from './rtcp-report-block.js';
+import { RtcpReporter, type SenderInfo } from './rtcp-reporter.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -123,7 +120,6 @@ export interface RtpSessionStats {
 
 const RING = 8;
 const MAX_DATAGRAM = 1500;
-const NTP_EPOCH_OFFSET = 2208988800; // seconds from 1900-01-01 to 1970-01-01
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
 
@@ -187,10 +183,7 @@ export class RtpSession {
   private lastRtpTimestampSent = 0;
   private lastSendAt = 0;
   private sentSinceReport = false;
-  private lastFractionLost = 0;
-  private lastSrCompact = 0;
-  private lastSrArrival = 0;
-  private remoteReport: RtcpReportBlock | undefined;
+  private readonly reporter: RtcpReporter;
   private readonly malformed: Partial<Record<ParseFailure, number>> = {};
 
   private constructor(
@@ -215,6 +208,7 @@ export class RtpSession {
     this.timestamp = options.initialTimestamp ?? randomBytes(4).readUInt32BE(0);
     this.cname = options.cname ?? `${randomBytes(8).toString('hex')}@patchbay`;
     this.rxStats = new ReceiveStatistics(this.clockRate);
+    this.reporter = new RtcpReporter(this.ssrc, this.cname, this.clock, this.clockRate);
     this.dtmf = new DtmfReceiver({
       onDtmfStart: (e) => this.emit('onDtmfStart', (d) => d.onDtmfStart?.(e, this)),
       onDtmf: (e) => this.emit('onDtmf', (d) => d.onDtmf?.(e, this)),
@@ -387,45 +381,25 @@ export class RtpSession {
       packetsReceived: rx.packets,
       octetsReceived: rx.octets,
       cumulativeLost: rx.cumulativeLost,
-      fractionLost: this.lastFractionLost / 256,
+      fractionLost: this.reporter.lastFractionLost / 256,
       jitterMs: rx.jitterMs,
       extendedHighestSequence: rx.extendedHighestSequence,
       malformed: { ...this.malformed },
       foreignPackets: this.foreignPackets,
-      remoteReport: this.remoteReport,
+      remoteReport: this.reporter.remoteReport,
     };
   }
 
   /** Build the compound RTCP packet this session would send now (SR or RR, SDES CNAME, optionally BYE). */
   buildRtcp(bye = false): RtcpCompound {
-    const blocks: RtcpReportBlock[] = [];
-    const rx = this.rxStats;
-    if (rx.isValid) {
-      this.lastFractionLost = rx.takeFractionLost();
-      const now = this.clock.now();
-      const dlsr = this.lastSrArrival === 0 ? 0 : Math.floor(((now - this.lastSrArrival) * 65536) / 1000);
-      blocks.push(new RtcpReportBlock(
-        rx.ssrc, this.lastFractionLost, rx.cumulativeLost, rx.extendedHighestSequence, rx.jitter, this.lastSrCompact,
-        dlsr >>> 0,
-      ));
-    }
-    const packets: RtcpPacket[] = [];
-    if (this.sentSinceReport) {
-      const now = this.clock.now();
-      const seconds = Math.floor(now / 1000);
-      const fraction = Math.floor(((now % 1000) / 1000) * 4294967296);
-      // The RTP timestamp corresponding to the NTP time (§6.4.1): extrapolated from the last packet sent.
-      const rtpNow = (this.lastRtpTimestampSent + Math.round(((now - this.lastSendAt) * this.clockRate) / 1000)) >>> 0;
-      packets.push(new RtcpSenderReport(
-        this.ssrc, (seconds + NTP_EPOCH_OFFSET) >>> 0, fraction >>> 0, rtpNow, this.packetsSent >>> 0,
-        this.octetsSent >>> 0, blocks,
-      ));
-    } else {
-      packets.push(new RtcpReceiverReport(this.ssrc, blocks));
-    }
-    packets.push(RtcpSourceDescription.withCname(this.ssrc, this.cname));
-    if (bye) packets.push(new RtcpGoodbye([this.ssrc]));
-    return new RtcpCompound(packets);
+    const sender: SenderInfo = {
+      packetsSent: this.packetsSent,
+      octetsSent: this.octetsSent,
+      lastRtpTimestampSent: this.lastRtpTimestampSent,
+      lastSendAt: this.lastSendAt,
+      sentSinceReport: this.sentSinceReport,
+    };
+    return this.reporter.build(sender, this.rxStats, bye);
   }
 
   /** Send a compound RTCP report now (also done periodically). */
@@ -555,18 +529,7 @@ export class RtpSession {
       return;
     }
     if (this.symmetric && !this.rtcpMux) this.remoteRtcp = { address: rinfo.address, port: rinfo.port };
-    const now = this.clock.now();
-    let bye = false;
-    for (const packet of parsed.value.packets) {
-      if (packet instanceof RtcpSenderReport) {
-        this.lastSrCompact = packet.compactNtp;
-        this.lastSrArrival = now;
-      }
-      if (packet instanceof RtcpSenderReport || packet instanceof RtcpReceiverReport) {
-        for (const block of packet.reports) if (block.ssrc === this.ssrc) this.remoteReport = block;
-      }
-      if (packet instanceof RtcpGoodbye) bye = true;
-    }
+    const bye = this.reporter.receive(parsed.value);
     this.emit('onRtcp', (d) => d.onRtcp?.(parsed.value, this));
     if (bye) this.emit('onBye', (d) => d.onBye?.(this));
   }
