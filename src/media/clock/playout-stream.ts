@@ -56,6 +56,7 @@ export class PlayoutStream {
   private readonly silence: Uint8Array;
   private prompt: Prompt | undefined;
   private tones: { generator: DtmfToneGenerator; resolve: () => void } | undefined;
+  private pendingTones: Array<{ generator: DtmfToneGenerator; resolve: () => void }> = [];
   private closed = false;
   private readonly onTick: TickHandler = () => this.tick();
 
@@ -97,8 +98,11 @@ export class PlayoutStream {
     const generator = new DtmfToneGenerator(digits, {
       toneMs: this.dtmfOptions.toneMs, gapMs: this.dtmfOptions.gapMs, sampleRate: this.codec.clockRate,
     });
-    this.tones?.resolve();
-    return new Promise((resolve) => { this.tones = { generator, resolve }; });
+    return new Promise((resolve) => {
+      // Queued behind digits already being played, like RFC 4733 digits in the DtmfSender.
+      if (this.tones === undefined) this.tones = { generator, resolve };
+      else this.pendingTones.push({ generator, resolve });
+    });
   }
 
   /** End the current prompt ('stopped'); digits in progress continue. */
@@ -119,6 +123,8 @@ export class PlayoutStream {
     this.dtmf.cancel();
     this.tones?.resolve();
     this.tones = undefined;
+    for (const t of this.pendingTones) t.resolve();
+    this.pendingTones = [];
   }
 
   private start(make: (resolve: (o: PlayOutcome) => void) => Prompt, signal?: AbortSignal): Promise<PlayOutcome> {
@@ -151,7 +157,7 @@ export class PlayoutStream {
       return;
     }
     const n = this.samples;
-    if (this.tones !== undefined) {
+    while (this.tones !== undefined) {
       const written = this.tones.generator.fill(this.pcm, n);
       if (written > 0) {
         if (written < n) this.pcm.fill(0, written);
@@ -160,7 +166,7 @@ export class PlayoutStream {
         return;
       }
       const done = this.tones.resolve;
-      this.tones = undefined;
+      this.tones = this.pendingTones.shift();
       done();
     }
     const p = this.prompt;

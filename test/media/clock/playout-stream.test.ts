@@ -125,11 +125,13 @@ test('without telephone-event, digits go in-band and the far end detects them', 
   try {
     const stream = new PlayoutStream({ clock: t.clock, session: t.tx, codec: G711Codec.PCMU, dtmf: { toneMs: 80, gapMs: 80 } });
     const prompt = stream.play(constantSource(new Array(50).fill(0)));
-    const digits = stream.sendDigits('204');
+    const digits = stream.sendDigits('20');
+    const more = stream.sendDigits('4');
     await ticks(t, 30);
     await digits;
+    await more;
     await waitFor(() => t.digits.length === 3, 'in-band digits');
-    assert.deepEqual(t.digits, ['2', '0', '4']);
+    assert.deepEqual(t.digits, ['2', '0', '4'], 'the second call queued behind the first');
     assert.equal(stream.playing, true, 'the prompt was paused, not ended');
     stream.close();
     assert.equal(await prompt, 'stopped');
