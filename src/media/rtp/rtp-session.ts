@@ -59,6 +59,11 @@ export interface RtpSessionDelegate {
   onLatch?(remote: RtpEndpoint, session: RtpSession): void;
   /** The peer sent an RTCP BYE. */
   onBye?(session: RtpSession): void;
+  /**
+   * No RTP arrived for `inactivityTimeoutMs` (checked at each RTCP interval; reported once until media resumes) —
+   * the usual sign of a dead call whose BYE was lost.
+   */
+  onInactive?(silentForMs: number, session: RtpSession): void;
   onClose?(session: RtpSession): void;
 }
 
@@ -87,8 +92,10 @@ export interface RtpSessionOptions {
   symmetric?: boolean;
   /** Valid packets in a row needed from a new source once latched (default 3). */
   relatchPackets?: number;
-  /** Mean RTCP interval in ms; 0 disables periodic RTCP (default 5000). */
+  /** Mean RTCP interval in ms; 0 disables periodic RTCP and the inactivity check (default 5000). */
   rtcpIntervalMs?: number;
+  /** Report `onInactive` after this long without RTP (default 0: never). Counted from open() until media arrives. */
+  inactivityTimeoutMs?: number;
   cname?: string;
   ssrc?: number;
   initialSequence?: number;
@@ -180,6 +187,9 @@ export class RtpSession {
   private packetsSent = 0;
   private octetsSent = 0;
   private foreignPackets = 0;
+  private readonly inactivityTimeoutMs: number;
+  private lastReceiveAt: number;
+  private inactiveReported = false;
   private lastRtpTimestampSent = 0;
   private lastSendAt = 0;
   private sentSinceReport = false;
@@ -199,6 +209,8 @@ export class RtpSession {
     this.symmetric = options.symmetric ?? true;
     this.relatchPackets = options.relatchPackets ?? 3;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 5000;
+    this.inactivityTimeoutMs = options.inactivityTimeoutMs ?? 0;
+    this.lastReceiveAt = this.clock.now();
     this.rtcpMux = options.rtcpMux ?? false;
     this.payloadType = options.payloadType ?? 0;
     this.telephoneEventPayloadType = options.telephoneEventPayloadType === undefined ? 101 : options.telephoneEventPayloadType;
@@ -450,6 +462,8 @@ export class RtpSession {
     }
     const now = this.clock.now();
     if (this.symmetric && !this.latch(rinfo)) return;
+    this.lastReceiveAt = now;
+    this.inactiveReported = false;
     const rx = this.rxStats;
     if (!rx.isStarted || p.ssrc !== rx.ssrc) {
       // A new source (first packet, or the peer changed SSRC): statistics and DTMF state start over.
@@ -546,8 +560,14 @@ export class RtpSession {
       } catch (err) {
         this.logger?.warn({ err }, 'RTCP report failed');
       }
-      this.dtmf.expire(this.clock.now());
-      this.scheduleRtcp();
+      const now = this.clock.now();
+      this.dtmf.expire(now);
+      const silent = now - this.lastReceiveAt;
+      if (this.inactivityTimeoutMs > 0 && silent >= this.inactivityTimeoutMs && !this.inactiveReported) {
+        this.inactiveReported = true;
+        this.emit('onInactive', (d) => d.onInactive?.(silent, this));
+      }
+      if (!this.closed) this.scheduleRtcp();
     }, delay);
   }
 

@@ -327,3 +327,35 @@ test('periodic RTCP runs on the injected clock (randomized 0.5-1.5 x interval, R
     b.close();
   }
 });
+
+test('inactivity: reported once after the timeout without RTP, again only after media resumed and stopped', async () => {
+  const { FakeClock } = await import('../../../src/core/index.js');
+  const fake = new FakeClock();
+  const silences: number[] = [];
+  const s = await RtpSession.open({
+    bindAddress: LOCAL, clock: fake, rtcpIntervalMs: 1000, inactivityTimeoutMs: 3000,
+    delegate: { onInactive: (ms) => silences.push(ms) },
+  });
+  const raw = await rawSocket();
+  const p = new RtpPacket();
+  p.ssrc = 3;
+  p.setPayload(new Uint8Array(160));
+  try {
+    fake.advance(2000);
+    assert.equal(silences.length, 0);
+    fake.advance(3000);
+    assert.equal(silences.length, 1);
+    assert.ok(silences[0] >= 3000);
+    fake.advance(5000);
+    assert.equal(silences.length, 1, 'reported once');
+    raw.send(p.serialize(), s.localPort, LOCAL);
+    await waitFor(() => s.stats.packetsReceived === 1, 'media');
+    fake.advance(1500);
+    assert.equal(silences.length, 1);
+    fake.advance(4000);
+    assert.equal(silences.length, 2);
+  } finally {
+    s.close();
+    raw.close();
+  }
+});
