@@ -23,9 +23,7 @@
  * the socket's lookup resolves IP literals synchronously so that Node hands the datagram to the kernel within the
  * `send` call (a ring slot is reused only several packets later, covering the rare EAGAIN queueing).
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { lookup as dnsLookup } from 'node:dns';
-import { isIP } from 'node:net';
+import type { RemoteInfo, Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
 import { DtmfDetector, DtmfReceiver, digitToEvent, type DtmfEvent } from '../dtmf/index.js';
@@ -37,6 +35,7 @@ import type { PortAllocator } from './port-allocator.js';
 import { RtcpCompound } from './rtcp-compound.js';
 import type { RtcpReportBlock } from './rtcp-report-block.js';
 import { RtcpReporter, type SenderInfo } from './rtcp-reporter.js';
+import { bind } from './udp-socket.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -127,19 +126,6 @@ export interface RtpSessionStats {
 
 const RING = 8;
 const MAX_DATAGRAM = 1500;
-
-type LookupCallback = (err: NodeJS.ErrnoException | null, address: string, family: number) => void;
-
-/** dgram lookup that answers IP literals synchronously (dns.lookup defers them to the next tick). */
-function literalFirstLookup(hostname: string, options: unknown, callback: LookupCallback): void {
-  const family = isIP(hostname);
-  if (family !== 0) {
-    callback(null, hostname, family);
-    return;
-  }
-  const requested = typeof options === 'number' ? options : 4;
-  dnsLookup(hostname, { family: requested }, callback);
-}
 
 export class RtpSession {
   /** Largest payload `sendPacket`/`sendMedia` accept (one Ethernet MTU datagram minus the fixed header). */
@@ -589,19 +575,4 @@ export class RtpSession {
       this.logger?.error({ err, event: name }, 'RTP session listener threw');
     }
   }
-}
-
-function bind(address: string, port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: 'udp4', lookup: literalFirstLookup });
-    const onError = (err: Error): void => {
-      socket.close();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.bind({ port, address, exclusive: true }, () => {
-      socket.off('error', onError);
-      resolve(socket);
-    });
-  });
 }
