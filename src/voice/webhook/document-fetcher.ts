@@ -51,7 +51,12 @@ export const APPLICATION_ERROR_MESSAGE = 'We are sorry, an application error has
 
 const TWIML_TYPES = new Set(['text/xml', 'application/xml', 'text/html']);
 
-export class DocumentFetcher {
+/** What the interpreter needs from a fetcher: one document per request, fallback and Notifications included. */
+export interface DocumentLoader {
+  fetch(request: DocumentRequest): Promise<DocumentResult>;
+}
+
+export class DocumentFetcher implements DocumentLoader {
   constructor(private readonly options: DocumentFetcherOptions) {}
 
   get cookies(): CookieJar {

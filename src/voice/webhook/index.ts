@@ -9,10 +9,10 @@ export {
   WEBHOOK_MAX_REDIRECTS, WEBHOOK_MAX_BODY_BYTES,
 } from './webhook-client.js';
 export {
-  DocumentFetcher, type DocumentFetcherOptions, type DocumentRequest, type DocumentResult, type WebhookTarget,
+  DocumentFetcher, type DocumentLoader, type DocumentFetcherOptions, type DocumentRequest, type DocumentResult, type WebhookTarget,
   APPLICATION_ERROR_MESSAGE,
 } from './document-fetcher.js';
 export {
-  StatusCallbackSender, type StatusCallbackSenderOptions, type CallbackTarget, CallStatusCallbacks, type CallProgressExtras,
+  StatusCallbackSender, type CallbackQueue, type StatusCallbackSenderOptions, type CallbackTarget, CallStatusCallbacks, type CallProgressExtras,
   progressEventFor, recordingStatusParams, type RecordingStatusParams,
 } from './status-callback-sender.js';

@@ -34,7 +34,13 @@ interface Pending {
   params: WebhookParams;
 }
 
-export class StatusCallbackSender {
+/** Where callbacks are queued: `StatusCallbackSender`, or a fake in tests. */
+export interface CallbackQueue {
+  /** Queues one callback without waiting; false when it was dropped. */
+  enqueue(target: CallbackTarget, params: WebhookParams): boolean;
+}
+
+export class StatusCallbackSender implements CallbackQueue {
   private readonly queues = new Map<string, Pending[]>();
   private queued = 0;
   private readonly idleWaiters: Array<() => void> = [];
@@ -141,7 +147,7 @@ export class CallStatusCallbacks {
   private readonly events: ReadonlySet<CallProgressEvent>;
 
   constructor(
-    private readonly sender: StatusCallbackSender,
+    private readonly sender: CallbackQueue,
     private readonly target: CallbackTarget,
     events: readonly CallProgressEvent[],
     private readonly clock: Clock = systemClock,

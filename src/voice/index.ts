@@ -1,0 +1,4 @@
+// Voice public surface (DESIGN: voice/ — webhooks, TwiML parser and interpreter; router, Call, Dial … to come).
+export * from './notifications.js';
+export * from './webhook/index.js';
+export * from './twiml/index.js';
