@@ -17,29 +17,20 @@
  * (mean ≤ 1 ms, p99 ≤ 5 ms). The ramp goes on until the robust verdict fails; both figures are reported.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import {
   PlayoutClock, PlayoutStream, RtpSession, G711Codec, mulawDecode, highResolutionClock, type TickHandler,
 } from '../src/media/index.js';
+import { type Figure, writeResults } from './results.js';
 
-interface Figure {
-  value: number;
-  unit: string;
-  target: number | null;
-  better: 'higher' | 'lower';
-  reference: number | null;
-}
 
 const LOCAL = '127.0.0.1';
 const WARMUP_MS = 600;
 const MEASURE_MS = 2500;
 const MEAN_TARGET_MS = 1;
 const MAX_TARGET_MS = 5;
-const here = path.dirname(fileURLToPath(import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function pin(pid: number, cpu: number): boolean {
@@ -368,11 +359,7 @@ async function main(): Promise<void> {
     },
   };
 
-  const dir = path.join(here, 'results');
-  mkdirSync(dir, { recursive: true });
-  const machine = `${os.cpus()[0]?.model ?? 'unknown cpu'} · ${os.cpus().length} cores · ${Math.round(os.totalmem() / 2 ** 30)} GiB · node ${process.version}`;
-  const file = path.join(dir, 'media.json');
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
+  const file = writeResults('media', figures);
   console.log(`playing streams: ${a.strictBest} strict / ${a.best} p99 (target 2000); `
     + `full-duplex sessions: ${b.strictBest} strict / ${b.best} p99 (target 1000)`);
   console.log(`load average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
