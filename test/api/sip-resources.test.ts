@@ -80,15 +80,15 @@ for (const dialect of await dialectsUnderTest()) {
       });
 
       it('validates names and keeps them unique across accounts', async () => {
-        assert.equal((await restError(client.sip.domains.create({ domainName: '' }))).code, 20001);
-        assert.equal((await restError(client.sip.domains.create({ domainName: 'bad_name!.localhost' }))).code, 20001);
+        assert.equal((await restError(client.sip.domains.create({ domainName: '' }))).code, 21232);
+        assert.equal((await restError(client.sip.domains.create({ domainName: 'bad_name!.localhost' }))).code, 21232);
         assert.equal((await restError(client.sip.domains.create({ domainName: 'x.sip.localhost', voiceUrl: 'not a url' }))).code, 21205);
         assert.equal((await restError(client.sip.domains.create({ domainName: 'x.sip.localhost', voiceMethod: 'PUT' as 'GET' }))).code, 20001);
         await client.sip.domains.create({ domainName: 'unique.sip.localhost' });
         const sub = await client.api.v2010.accounts.create({ friendlyName: 'sip sub' });
         const subClient = t.client(sub.sid, sub.authToken);
         const dup = await restError(subClient.sip.domains.create({ domainName: 'UNIQUE.sip.localhost' }));
-        assert.equal(dup.code, 20001);
+        assert.equal(dup.code, 21232);
         assert.equal(dup.status, 400);
       });
     });
@@ -115,7 +115,7 @@ for (const dialect of await dialectsUnderTest()) {
         assert.equal(fetched.username, 'alice');
         const changed = await client.sip.credentialLists(list.sid).credentials(alice.sid).update({ password: 'AnotherPass12345' });
         assert.equal(changed.sid, alice.sid);
-        assert.equal((await restError(client.sip.credentialLists(list.sid).credentials(alice.sid).update({ password: 'short' }))).code, 21639);
+        assert.equal((await restError(client.sip.credentialLists(list.sid).credentials(alice.sid).update({ password: 'short' }))).code, 21243);
         await client.sip.credentialLists(list.sid).credentials(alice.sid).remove();
         assert.equal((await restError(client.sip.credentialLists(list.sid).credentials(alice.sid).fetch())).code, 20404);
         // A credential is only reachable through its own list.
@@ -131,13 +131,15 @@ for (const dialect of await dialectsUnderTest()) {
         const list = await client.sip.credentialLists.create({ friendlyName: 'Rules' });
         const creds = client.sip.credentialLists(list.sid).credentials;
         for (const weak of ['Short1A', 'alllowercase123', 'ALLUPPERCASE123', 'NoDigitsAtAllHere']) {
-          assert.equal((await restError(creds.create({ username: 'u', password: weak }))).code, 21639);
+          assert.equal((await restError(creds.create({ username: 'u', password: weak }))).code, 21243);
         }
-        assert.equal((await restError(creds.create({ username: 'x'.repeat(33), password: PASSWORD }))).code, 20001);
+        assert.equal((await restError(creds.create({ username: 'x'.repeat(33), password: PASSWORD }))).code, 21243);
         await creds.create({ username: 'dup', password: PASSWORD });
-        assert.equal((await restError(creds.create({ username: 'dup', password: PASSWORD }))).code, 20001);
-        assert.equal((await restError(client.sip.credentialLists.create({ friendlyName: '' }))).code, 20001);
-        assert.equal((await restError(client.sip.credentialLists.create({ friendlyName: 'n'.repeat(65) }))).code, 20001);
+        assert.equal((await restError(creds.create({ username: 'dup', password: PASSWORD }))).code, 21243);
+        assert.equal((await restError(client.sip.credentialLists.create({ friendlyName: '' }))).code, 21240);
+        assert.equal((await restError(client.sip.credentialLists.create({ friendlyName: 'n'.repeat(65) }))).code, 21240);
+        assert.equal((await client.sip.ipAccessControlLists.create({ friendlyName: 'n'.repeat(255) })).friendlyName.length, 255);
+        assert.equal((await restError(client.sip.ipAccessControlLists.create({ friendlyName: 'n'.repeat(256) }))).code, 20001);
       });
     });
 
@@ -200,9 +202,9 @@ for (const dialect of await dialectsUnderTest()) {
         assert.equal((await d.ipAccessControlListMappings.list()).length, 1);
 
         // Duplicates, wrong SIDs, unknown lists.
-        assert.equal((await restError(d.auth.calls.credentialListMappings.create({ credentialListSid: lists[0].sid }))).code, 20001);
+        assert.equal((await restError(d.auth.calls.credentialListMappings.create({ credentialListSid: lists[0].sid }))).code, 21231);
         assert.equal((await restError(d.auth.calls.credentialListMappings.create({ credentialListSid: acl.sid }))).code, 20001);
-        assert.equal((await restError(d.auth.calls.credentialListMappings.create({ credentialListSid: newSid('CL') }))).code, 20001);
+        assert.equal((await restError(d.auth.calls.credentialListMappings.create({ credentialListSid: newSid('CL') }))).code, 21231);
         assert.equal((await restError(d.auth.calls.credentialListMappings(newSid('CL')).fetch())).code, 20404);
 
         await d.auth.calls.credentialListMappings(lists[1].sid).remove();
@@ -237,7 +239,7 @@ for (const dialect of await dialectsUnderTest()) {
         assert.equal((await subClient.sip.domains(subDomain.sid).fetch()).sid, subDomain.sid);
         // A subaccount's domain cannot map its parent's list.
         const err = await restError(subClient.sip.domains(subDomain.sid).auth.calls.credentialListMappings.create({ credentialListSid: parentList.sid }));
-        assert.equal(err.code, 20001);
+        assert.equal(err.code, 21231);
         assert.equal((await restError(subClient.sip.domains(parentDomain.sid).auth.calls.credentialListMappings.list())).code, 20404);
       });
     });

@@ -5,7 +5,7 @@ import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
-import { friendlyName } from './sip-validation.js';
+import { SipErrorCode, friendlyName } from './sip-validation.js';
 
 export function serializeSipCredentialList(l: SipCredentialList): Record<string, unknown> {
   const base = `${accountPath(l.accountSid)}/SIP/CredentialLists/${l.sid}`;
@@ -39,7 +39,7 @@ export function sipCredentialListsResource(ctx: ApiContext): FastifyPluginAsync 
       const row = await ctx.store.sipCredentialLists.create({
         sid: newSid('CL'),
         accountSid: request.account!.sid,
-        friendlyName: friendlyName(new Params(request.form), true)!,
+        friendlyName: friendlyName(new Params(request.form), true, SipErrorCode.CredentialListValidation)!,
         dateCreated: now,
         dateUpdated: now,
       });
@@ -55,7 +55,7 @@ export function sipCredentialListsResource(ctx: ApiContext): FastifyPluginAsync 
     app.post<{ Params: SidParams }>('/Accounts/:AccountSid/SIP/CredentialLists/:Sid.json', async (request) => {
       const l = await ctx.store.sipCredentialLists.getOwned(request.account!.sid, request.params.Sid);
       if (!l) throw notFound(instancePath(request.account!.sid, request.params.Sid));
-      const name = friendlyName(new Params(request.form), true)!;
+      const name = friendlyName(new Params(request.form), true, SipErrorCode.CredentialListValidation)!;
       return serializeSipCredentialList((await ctx.store.sipCredentialLists.update(l.sid, { friendlyName: name, dateUpdated: ctx.clock.now() }))!);
     });
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ErrorCode, invalidParameter, newSid, notFound, rfc2822 } from '../../core/index.js';
+import { invalidParameter, newSid, notFound, rfc2822 } from '../../core/index.js';
 import { type SipCredential, UsernameTakenError } from '../../store/index.js';
 import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
-import { credentialPassword, credentialUsername } from './sip-validation.js';
+import { SipErrorCode, credentialPassword, credentialUsername } from './sip-validation.js';
 
 export function serializeSipCredential(c: SipCredential): Record<string, unknown> {
   return {
@@ -58,7 +58,7 @@ export function sipCredentialsResource(ctx: ApiContext): FastifyPluginAsync {
       const listSid = await ownedList(request);
       const params = new Params(request.form);
       const username = credentialUsername(params);
-      const password = credentialPassword(params.required('Password'));
+      const password = credentialPassword(params.required('Password', SipErrorCode.CredentialValidation));
       const now = ctx.clock.now();
       try {
         const created = await ctx.store.sipCredentials.create({
@@ -73,7 +73,7 @@ export function sipCredentialsResource(ctx: ApiContext): FastifyPluginAsync {
         return await reply.code(201).send(serializeSipCredential(created));
       } catch (err) {
         if (err instanceof UsernameTakenError) {
-          throw invalidParameter(ErrorCode.InvalidParameter, `Username ${username} already exists in this credential list`);
+          throw invalidParameter(SipErrorCode.CredentialValidation, `Username ${username} already exists in this credential list`);
         }
         throw err;
       }

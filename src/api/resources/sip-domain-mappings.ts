@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ErrorCode, invalidParameter, notFound, rfc2822 } from '../../core/index.js';
+import { invalidParameter, notFound, rfc2822 } from '../../core/index.js';
 import { MappingExistsError, type SipDomain, type SipDomainMapping, type SipMappingKind } from '../../store/index.js';
 import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
+import { SipErrorCode } from './sip-validation.js';
 
 /** One of the five mapping resources under a domain: where it lives, what it maps and how its list is keyed. */
 interface MappingResource {
@@ -84,11 +85,11 @@ export function sipDomainMappingsResource(ctx: ApiContext): FastifyPluginAsync {
       app.post<{ Params: DomainParams }>(`${route}.json`, async (request, reply) => {
         const d = await ownedDomain(request);
         const params = new Params(request.form);
-        params.required(resource.param);
+        params.required(resource.param, SipErrorCode.DomainValidation);
         const listSid = params.sid(resource.param, resource.prefix)!;
         // A list of another account is as unknown here as a list that does not exist.
         if (!(await ownedList(d.accountSid, listSid))) {
-          throw invalidParameter(ErrorCode.InvalidParameter, `${resource.param} ${listSid} was not found in this account`);
+          throw invalidParameter(SipErrorCode.DomainValidation, `${resource.param} ${listSid} was not found in this account`);
         }
         const now = ctx.clock.now();
         try {
@@ -97,7 +98,7 @@ export function sipDomainMappingsResource(ctx: ApiContext): FastifyPluginAsync {
           });
           return await reply.code(201).send(serialize(created));
         } catch (err) {
-          if (err instanceof MappingExistsError) throw invalidParameter(ErrorCode.InvalidParameter, `${listSid} is already mapped to this domain`);
+          if (err instanceof MappingExistsError) throw invalidParameter(SipErrorCode.DomainValidation, `${listSid} is already mapped to this domain`);
           throw err;
         }
       });

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ErrorCode, invalidParameter, newSid, notFound, rfc2822 } from '../../core/index.js';
+import { invalidParameter, newSid, notFound, rfc2822 } from '../../core/index.js';
 import { DomainNameTakenError, type SipDomain, type SipMappingKind, type Store } from '../../store/index.js';
 import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
-import { domainName, friendlyName } from './sip-validation.js';
+import { SipErrorCode, domainName, friendlyName } from './sip-validation.js';
 
 const bool = (n: number) => n === 1;
 
@@ -57,7 +57,7 @@ function readDomain(params: Params): Partial<SipDomain> {
   };
   const optionalSid = (name: string, prefix: string) => (params.has(name) ? params.sid(name, prefix) ?? null : undefined);
   const name = params.string('DomainName');
-  if (name === '') throw invalidParameter(ErrorCode.InvalidParameter, 'DomainName cannot be empty');
+  if (name === '') throw invalidParameter(SipErrorCode.InvalidDomain, 'DomainName cannot be empty');
   const patch: Partial<SipDomain> = {
     domainName: name === undefined ? undefined : domainName(name),
     friendlyName: friendlyName(params, false),
@@ -78,7 +78,7 @@ function readDomain(params: Params): Partial<SipDomain> {
 
 function taken(err: unknown): never {
   if (err instanceof DomainNameTakenError) {
-    throw invalidParameter(ErrorCode.InvalidParameter, `DomainName ${err.domainName} is already in use`);
+    throw invalidParameter(SipErrorCode.InvalidDomain, `DomainName ${err.domainName} is already in use`);
   }
   throw err;
 }
@@ -108,7 +108,7 @@ export function sipDomainsResource(ctx: ApiContext): FastifyPluginAsync {
 
     app.post('/Accounts/:AccountSid/SIP/Domains.json', async (request, reply) => {
       const params = new Params(request.form);
-      params.required('DomainName');
+      params.required('DomainName', SipErrorCode.InvalidDomain);
       const now = ctx.clock.now();
       const patch = readDomain(params);
       const row: SipDomain = {

@@ -42,7 +42,7 @@ export function sipIpAccessControlListsResource(ctx: ApiContext): FastifyPluginA
       const row = await ctx.store.sipIpAccessControlLists.create({
         sid: newSid('AL'),
         accountSid: request.account!.sid,
-        friendlyName: friendlyName(new Params(request.form), true)!,
+        friendlyName: friendlyName(new Params(request.form), true, undefined, 255)!,
         dateCreated: now,
         dateUpdated: now,
       });
@@ -58,7 +58,7 @@ export function sipIpAccessControlListsResource(ctx: ApiContext): FastifyPluginA
     app.post<{ Params: SidParams }>('/Accounts/:AccountSid/SIP/IpAccessControlLists/:Sid.json', async (request) => {
       const l = await ctx.store.sipIpAccessControlLists.getOwned(request.account!.sid, request.params.Sid);
       if (!l) throw notFound(instancePath(request.account!.sid, request.params.Sid));
-      const name = friendlyName(new Params(request.form), true)!;
+      const name = friendlyName(new Params(request.form), true, undefined, 255)!;
       return serializeSipIpAccessControlList((await ctx.store.sipIpAccessControlLists.update(l.sid, { friendlyName: name, dateUpdated: ctx.clock.now() }))!);
     });
 

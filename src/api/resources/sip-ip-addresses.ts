@@ -58,7 +58,7 @@ export function sipIpAddressesResource(ctx: ApiContext): FastifyPluginAsync {
     app.post<{ Params: ListParams }>(`${base}.json`, async (request, reply) => {
       const listSid = await ownedList(request);
       const params = new Params(request.form);
-      const name = friendlyName(params, true)!;
+      const name = friendlyName(params, true, undefined, 255)!;
       const address = ipAddress(params.required('IpAddress'), params.string('CidrPrefixLength'));
       const now = ctx.clock.now();
       const row = await ctx.store.sipIpAddresses.create({
@@ -78,7 +78,7 @@ export function sipIpAddressesResource(ctx: ApiContext): FastifyPluginAsync {
     app.post<{ Params: SidParams }>(`${base}/:Sid.json`, async (request) => {
       const a = await owned(request);
       const params = new Params(request.form);
-      const name = friendlyName(params, false);
+      const name = friendlyName(params, false, undefined, 255);
       const newAddress = params.string('IpAddress');
       const prefix = params.string('CidrPrefixLength');
       // A new prefix is checked against the address it will apply to (the new one, or the current one).

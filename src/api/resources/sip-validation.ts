@@ -3,17 +3,23 @@ import { ErrorCode, TwilioError, invalidParameter } from '../../core/index.js';
 import type { Params } from '../params.js';
 
 /**
- * Error codes of the SIP resources. Twilio documents 21639 for a credential password that does not meet its rules;
- * every other validation failure is the generic 20001 (invalid parameter), as elsewhere in this API.
+ * Error codes of the SIP resources, as Twilio's error dictionary names them: 21231 "Domain Validation Error" (a bad
+ * mapping, e.g. a list already associated with the domain), 21232 "Invalid Domain" (a domain name that is invalid or
+ * already in use), 21240 "Credential List Validation Error", 21243 "Credential Validation Error" (username or
+ * password rules, duplicate username). IP access control lists and addresses have no code of their own there, so
+ * they use the generic 20001.
  */
 export const SipErrorCode = {
-  WeakPassword: 21639,
+  DomainValidation: 21231,
+  InvalidDomain: 21232,
+  CredentialListValidation: 21240,
+  CredentialValidation: 21243,
 } as const;
 
-/** A FriendlyName of at most 64 characters (Twilio's limit for SIP resources). */
-export function friendlyName(params: Params, required: boolean): string | undefined {
-  const name = required ? params.required('FriendlyName') : params.string('FriendlyName');
-  if (name !== undefined && name.length > 64) throw invalidParameter(ErrorCode.InvalidParameter, 'FriendlyName must be at most 64 characters');
+/** A FriendlyName of at most `max` characters (Twilio: 64 for domains and credential lists, 255 for IP ACLs). */
+export function friendlyName(params: Params, required: boolean, code: number = ErrorCode.InvalidParameter, max = 64): string | undefined {
+  const name = required ? params.required('FriendlyName', code) : params.string('FriendlyName');
+  if (name !== undefined && name.length > max) throw invalidParameter(code, `FriendlyName must be at most ${max} characters`);
   return name;
 }
 
@@ -26,16 +32,16 @@ export function domainName(value: string): string {
   const name = value.toLowerCase();
   const label = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
   if (name.length > 253 || !name.split('.').every((l) => label.test(l)) || /^[0-9.]+$/.test(name)) {
-    throw invalidParameter(ErrorCode.InvalidParameter, `DomainName is not a valid host name: ${value}`);
+    throw invalidParameter(SipErrorCode.InvalidDomain, `DomainName is not a valid host name: ${value}`);
   }
   return name;
 }
 
 /** Username of a SIP credential: 1–32 characters that can be carried in a digest `username` quoted-string. */
 export function credentialUsername(params: Params): string {
-  const username = params.required('Username');
+  const username = params.required('Username', SipErrorCode.CredentialValidation);
   if (username.length > 32 || !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(username)) {
-    throw invalidParameter(ErrorCode.InvalidParameter, 'Username must be 1 to 32 printable characters without quotes or backslashes');
+    throw invalidParameter(SipErrorCode.CredentialValidation, 'Username must be 1 to 32 printable characters without quotes or backslashes');
   }
   return username;
 }
@@ -44,7 +50,7 @@ export function credentialUsername(params: Params): string {
 export function credentialPassword(password: string): string {
   if (password.length < 12 || password.length > 128 || !/[0-9]/.test(password) || !/[a-z]/.test(password) || !/[A-Z]/.test(password)) {
     throw new TwilioError(
-      SipErrorCode.WeakPassword,
+      SipErrorCode.CredentialValidation,
       400,
       'Password must be at least 12 characters long and contain at least one digit, one lower-case and one upper-case letter',
     );
