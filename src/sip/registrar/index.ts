@@ -9,3 +9,6 @@ export type { Binding, BindingStore, FlowSource } from './binding.js';
 export type { CallAccess, DirectoryDomain, DomainDirectory } from './directory.js';
 export { cidrContains, anyCidrContains, type CidrRange } from './cidr.js';
 export { StoreBindingStore, StoreDomainDirectory } from './store-adapters.js';
+export {
+  RegistrarService, deriveNonceSecret, type RegistrarServiceOptions, type RespondableRequest, type DomainCallAuth,
+} from './registrar-service.js';

@@ -2,8 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../../../src/core/index.js';
-import { DigestRealms, Registrar, StoreBindingStore, StoreDomainDirectory } from '../../../src/sip/registrar/index.js';
+import { RegistrarService, type StoreBindingStore, deriveNonceSecret } from '../../../src/sip/registrar/index.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 import { SIPP, runSipp, startSocketUserAgent } from '../ua/sipp.js';
 
@@ -20,6 +19,7 @@ describe('registrar vs SIPp over real UDP', { skip }, () => {
   let t: TestServer;
   let ua: Awaited<ReturnType<typeof startSocketUserAgent>>;
   let bindings: StoreBindingStore;
+  let service: RegistrarService;
   let domainSid: string;
   const statuses: number[] = [];
 
@@ -32,32 +32,33 @@ describe('registrar vs SIPp over real UDP', { skip }, () => {
     await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
     await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
 
-    const store = t.server.store;
-    bindings = new StoreBindingStore(store, systemClock);
-    const registrar = new Registrar({
-      directory: new StoreDomainDirectory(store),
-      bindings,
+    service = new RegistrarService({
+      store: t.server.store,
+      nonceSecret: deriveNonceSecret(Buffer.alloc(32, 1)),
       // SIPp 3.6.1 answers only the first WWW-Authenticate field and only MD5 ("createAuthHeader: authentication must
       // use MD5"), instead of picking the first algorithm it supports (RFC 8760 §2.4). So MD5 is offered first here;
       // the default order (SHA-256 first) is covered by the unit tests.
-      digest: new DigestRealms({ secret: 'interop-nonce-secret-0123456789abcdef', algorithms: ['MD5', 'SHA-256'] }),
+      algorithms: ['MD5', 'SHA-256'],
     });
+    bindings = service.bindings;
     ua = await startSocketUserAgent({
       delegate: {
+        // As the composition root would wire it, plus a record of the statuses sent.
         onRegister: (incoming) => {
-          void registrar.register(incoming.request).then(
-            (result) => {
-              statuses.push(result.status);
-              incoming.respond(result.status, { headers: result.headers, ...(result.reason !== undefined ? { reason: result.reason } : {}) });
+          service.handleRegister({
+            request: incoming.request,
+            respond: (status, options) => {
+              statuses.push(status);
+              return incoming.respond(status, options);
             },
-            () => incoming.respond(500),
-          );
+          });
         },
       },
     });
   });
 
   after(async () => {
+    service?.close();
     ua?.close();
     await t?.close();
   });

@@ -4,7 +4,7 @@ import { FakeClock, newSid } from '../../../src/core/index.js';
 import { DigestClient } from '../../../src/sip/auth/index.js';
 import { type SipRequest, parseMessage } from '../../../src/sip/message/index.js';
 import {
-  DigestRealms, Registrar, StoreBindingStore, StoreDomainDirectory, authenticateInvite,
+  DigestRealms, Registrar, RegistrarService, StoreBindingStore, StoreDomainDirectory, authenticateInvite, deriveNonceSecret,
 } from '../../../src/sip/registrar/index.js';
 import { type SipMappingKind, type Store, openStore } from '../../../src/store/index.js';
 import { dialectsUnderTest, type TestDatabase } from '../../helpers/databases.js';
@@ -146,3 +146,48 @@ for (const dialect of await dialectsUnderTest()) {
     });
   });
 }
+
+describe('RegistrarService', () => {
+  it('answers REGISTERs through a respond callback and authenticates calls by Request-URI host', async () => {
+    const [dialect] = await dialectsUnderTest();
+    const database = await dialect!.create();
+    const store = await openStore({ url: database.url, dataDir: database.dataDir });
+    const service = new RegistrarService({ store, nonceSecret: deriveNonceSecret(new Uint8Array(32)) });
+    try {
+      service.start();
+      service.start();
+      const now = Date.now();
+      const sid = newSid('SD');
+      await store.sipDomains.create({
+        sid, accountSid: newSid('AC'), domainName: 'office.sip.localhost', friendlyName: '', apiVersion: '2010-04-01',
+        voiceUrl: null, voiceMethod: 'POST', voiceFallbackUrl: null, voiceFallbackMethod: 'POST', voiceStatusCallbackUrl: null,
+        voiceStatusCallbackMethod: 'POST', sipRegistration: 0, emergencyCallingEnabled: 0, secure: 0, byocTrunkSid: null,
+        emergencyCallerSid: null, dateCreated: now, dateUpdated: now,
+      });
+      const replies: number[] = [];
+      await new Promise<void>((resolve) => {
+        service.handleRegister({ request: register(1), respond: (status) => { replies.push(status); resolve(); } });
+      });
+      assert.deepEqual(replies, [403]);
+      // Nothing is mapped for calls: 403; another host: no domain at all.
+      const auth = await service.authenticateCall(invite());
+      assert.equal(auth.kind, 'outcome');
+      assert.equal(auth.kind === 'outcome' && auth.outcome.kind, 'forbidden');
+      assert.equal((await service.authenticateCall(parse(`INVITE sip:x@elsewhere.sip.localhost SIP/2.0
+Via: SIP/2.0/UDP 10.1.1.1:5070;branch=z9hG4bK-x
+From: <sip:a@b>;tag=1
+To: <sip:x@elsewhere.sip.localhost>
+Call-ID: x
+CSeq: 1 INVITE
+Content-Length: 0
+
+`))).kind, 'no-domain');
+      assert.deepEqual(await service.findBindings('office.sip.localhost', 'carol'), []);
+    } finally {
+      service.close();
+      service.close();
+      await store.close();
+      await database.drop();
+    }
+  });
+});
