@@ -71,6 +71,8 @@ describe('TwiML parser', () => {
       '<!DOCTYPE r [<!ENTITY x "boom">]><Response><Say>&x;</Say></Response>',
       '<Hello/>',
       '<response><Say>x</Say></response>',
+      '<Response><Say voice="a<b">x</Say></Response>',
+      '<Response><Say>a ]]> b</Say></Response>',
       '',
       `<Response><Say>${'x'.repeat(65 * 1024)}</Say></Response>`,
     ]) {
@@ -86,6 +88,8 @@ describe('TwiML parser', () => {
   it('decodes entities and character references, keeps comments out', () => {
     const r = ok('<?xml version="1.0"?>\n<Response><!-- hi --><Say>Tom &amp; Jerry &#x41;&#66; &lt;3</Say></Response>');
     assert.equal((r.document.verbs[0] as SayVerb).text, 'Tom & Jerry AB <3');
+    const cdata = ok('<Response><Say><![CDATA[Tom & Jerry <3 &amp;]]></Say></Response>');
+    assert.equal((cdata.document.verbs[0] as SayVerb).text, 'Tom & Jerry <3 &amp;');
   });
 
   it('skips an unknown verb, a wrongly cased verb and bad nesting with 12200 warnings', () => {

@@ -80,6 +80,7 @@ export class TwimlInterpreter {
     let source: DocumentSource = start;
     for (;;) {
       if (call.ended.aborted) return { kind: 'call-ended' };
+      if (this.pending) source = this.takePending();
       const loaded = await this.load(source);
       if (this.pending) {
         source = this.takePending();

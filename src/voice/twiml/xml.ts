@@ -35,6 +35,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   commentPropName: '#comment',
+  cdataPropName: '#cdata',
 });
 
 const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -69,12 +70,26 @@ function convert(nodes: unknown): XmlNode[] {
     const key = keys[0];
     if (key === undefined || key === '#comment') continue;
     if (key === '#text') {
-      out.push({ type: 'text', text: decodeEntities(String(node['#text'])) });
+      const raw = String(node['#text']);
+      // XML 1.0 §2.4: ']]>' may not appear in character data.
+      if (raw.includes(']]>')) throw new XmlSyntaxError("']]>' in character data");
+      out.push({ type: 'text', text: decodeEntities(raw) });
+      continue;
+    }
+    if (key === '#cdata') {
+      // XML 1.0 §2.7: CDATA content is literal; no entity decoding.
+      const parts = node['#cdata'];
+      const text = Array.isArray(parts) ? parts.map((p) => String((p as Raw)['#text'] ?? '')).join('') : String(parts);
+      out.push({ type: 'text', text });
       continue;
     }
     const rawAttrs = (node[':@'] ?? {}) as Record<string, unknown>;
     const attributes: Record<string, string> = {};
-    for (const [name, value] of Object.entries(rawAttrs)) attributes[name] = decodeEntities(String(value));
+    for (const [name, value] of Object.entries(rawAttrs)) {
+      // XML 1.0 §3.1 AttValue: no '<' in attribute values.
+      if (String(value).includes('<')) throw new XmlSyntaxError(`'<' in the value of attribute ${name}`);
+      attributes[name] = decodeEntities(String(value));
+    }
     out.push({ type: 'element', name: key, attributes, children: convert(node[key]) });
   }
   return out;
