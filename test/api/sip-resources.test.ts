@@ -184,15 +184,19 @@ for (const dialect of await dialectsUnderTest()) {
         assert.equal(reg.sid, lists[0].sid);
         assert.equal(reg.friendlyName, 'cl 0');
         assert.equal(reg.accountSid, t.accountSid);
-        assert.equal((await client.sip.domains(domain.sid).fetch()).authType, 'CREDENTIAL_LIST');
+        // A list mapped for registrations only does not authenticate calls.
+        assert.equal((await client.sip.domains(domain.sid).fetch()).authType, '');
 
         for (const l of lists) await d.auth.calls.credentialListMappings.create({ credentialListSid: l.sid });
         const callsMapped = await d.auth.calls.credentialListMappings.list({ pageSize: 2 });
         assert.deepEqual(callsMapped.map((m) => m.sid), lists.map((l) => l.sid));
         assert.equal((await d.auth.calls.credentialListMappings(lists[1].sid).fetch()).friendlyName, 'cl 1');
 
+        assert.equal((await client.sip.domains(domain.sid).fetch()).authType, 'CREDENTIAL_LIST');
         await d.auth.calls.ipAccessControlListMappings.create({ ipAccessControlListSid: acl.sid });
         assert.equal((await client.sip.domains(domain.sid).fetch()).authType, 'IP_ACL,CREDENTIAL_LIST');
+        const listed = await client.sip.domains.list();
+        assert.equal(listed.find((x) => x.sid === domain.sid)?.authType, 'IP_ACL,CREDENTIAL_LIST');
 
         const legacy = await d.credentialListMappings.create({ credentialListSid: lists[2].sid });
         assert.equal(legacy.domainSid, domain.sid);

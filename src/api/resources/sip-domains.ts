@@ -11,12 +11,13 @@ const bool = (n: number) => n === 1;
 
 /**
  * `auth_type`: which kinds of call authentication are mapped (Twilio: "IP_ACL", "CREDENTIAL_LIST", or both
- * comma-separated; empty when none, and then the domain accepts no calls).
+ * comma-separated; empty when none, and then the domain accepts no calls). Lists mapped only for registrations do
+ * not authenticate calls, so they do not count.
  */
 export function authType(kinds: readonly SipMappingKind[]): string {
   const types: string[] = [];
   if (kinds.includes('ip-acl') || kinds.includes('calls-ip-acl')) types.push('IP_ACL');
-  if (kinds.some((k) => k.endsWith('credential-list'))) types.push('CREDENTIAL_LIST');
+  if (kinds.includes('credential-list') || kinds.includes('calls-credential-list')) types.push('CREDENTIAL_LIST');
   return types.join(',');
 }
 
@@ -102,7 +103,7 @@ export function sipDomainsResource(ctx: ApiContext): FastifyPluginAsync {
       const query = asForm(request.query);
       const list = readListRequest(query);
       const page = await ctx.store.sipDomains.list(request.account!.sid, list);
-      const kinds = new Map(await Promise.all(page.items.map(async (d) => [d.sid, await ctx.store.sipDomainMappings.kindsOf(d.sid)] as const)));
+      const kinds = await ctx.store.sipDomainMappings.kindsOfMany(page.items.map((d) => d.sid));
       return listEnvelope('domains', listPath(request.account!.sid), query, list, page, (d) => serializeSipDomain(d, kinds.get(d.sid) ?? []));
     });
 

@@ -73,6 +73,20 @@ export class SipDomainMappingRepository {
     return rows.map((r) => r.kind);
   }
 
+  /** {@link kindsOf} for several domains in one query (for a page of domains). */
+  async kindsOfMany(domainSids: readonly string[]): Promise<Map<string, SipMappingKind[]>> {
+    const out = new Map<string, SipMappingKind[]>(domainSids.map((sid) => [sid, []]));
+    if (domainSids.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('sipDomainMappings')
+      .select(['domainSid', 'kind'])
+      .distinct()
+      .where('domainSid', 'in', domainSids)
+      .execute();
+    for (const r of rows) out.get(r.domainSid)?.push(r.kind);
+    return out;
+  }
+
   private findRow(domainSid: string, kind: SipMappingKind, sid: string): Promise<SipDomainMappingTable | undefined> {
     return this.db
       .selectFrom('sipDomainMappings')

@@ -41,8 +41,9 @@ export class SipDomainRepository extends SidRepository<'sipDomains'> {
     try {
       return await this.update(sid, patch);
     } catch (err) {
-      if (patch.domainName !== undefined && (await this.findByDomainName(patch.domainName))?.sid !== sid) {
-        throw new DomainNameTakenError(patch.domainName);
+      if (patch.domainName !== undefined) {
+        const holder = await this.findByDomainName(patch.domainName);
+        if (holder && holder.sid !== sid) throw new DomainNameTakenError(patch.domainName);
       }
       throw err;
     }
