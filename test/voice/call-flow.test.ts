@@ -138,6 +138,21 @@ describe('a call driven by a real application server', () => {
     assert.equal(t.sink.notifications[0].responseBody, 'stack trace');
   });
 
+  it('a GET document is its URL without the added parameters: the default Gather action does not repeat them', async () => {
+    app.route('/get/voice', (req) => (req.params.Digits ? twiml().say(`You pressed ${req.params.Digits}`) : twiml().gather({ numDigits: 1, method: 'GET' })).toString());
+    const t = newCall();
+    t.call.dtmfScript.push('5');
+    const clock = new FakeClock();
+    await drive(t.interpreter.run({ kind: 'url', url: app.url('/get/voice?tenant=7'), method: 'GET' }), clock);
+    assert.deepEqual(t.call.log, ['answer', 'say:You pressed 5', 'hangup']);
+    const [first, second] = app.seen('/get/voice').filter((r) => r.params.CallSid === t.callSid);
+    assert.equal(first.method, 'GET');
+    assert.ok(first.signatureValid && second.signatureValid);
+    assert.equal(second.url.split('CallSid=').length, 2, 'CallSid appears once');
+    assert.equal(second.params.tenant, '7');
+    assert.equal(second.params.Digits, '5');
+  });
+
   it('an unknown verb is skipped with a 12200 warning and the rest runs', async () => {
     app.route('/uv/voice', '<?xml version="1.0" encoding="UTF-8"?><Response><Dance/><Say>still here</Say></Response>');
     const t = newCall();

@@ -89,7 +89,7 @@ export class DocumentFetcher implements DocumentLoader {
       });
       return { ok: false, code: res.code, url: target.url };
     }
-    const response = { responseBody: res.body, responseHeaders: formEncode(res.headers), requestUrl: res.url, requestMethod: res.method };
+    const response = { responseBody: res.body, responseHeaders: formEncode(res.headers), requestUrl: res.requestUrl, requestMethod: res.method };
     const fail = (code: number, message: string): Attempt => {
       notifier.error(code, message, { ...request, ...response });
       return { ok: false, code, url: target.url };

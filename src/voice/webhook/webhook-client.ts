@@ -50,8 +50,13 @@ export interface WebhookRequest {
 export interface WebhookResponse {
   ok: true;
   status: number;
-  /** The URL that finally answered (after redirects): the base for relative URLs in the document. */
+  /**
+   * The document URL: the URL that finally answered (after redirects) without the parameters a GET added to it —
+   * the base for relative URLs and the default Gather/Record action.
+   */
   url: string;
+  /** The URL exactly as requested on the last hop (GET parameters included). */
+  requestUrl: string;
   /** The method of the final hop (301/302/303 turn POST into GET). */
   method: HttpMethod;
   headers: Readonly<Record<string, string>>;
@@ -191,7 +196,8 @@ export class WebhookClient {
         return {
           ok: true,
           status: res.statusCode,
-          url: requestUrl,
+          url,
+          requestUrl,
           method,
           headers: flat,
           contentType: flat['content-type'] ?? null,
