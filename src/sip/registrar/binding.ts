@@ -19,7 +19,7 @@ export interface Binding {
   readonly callId: string;
   readonly cseq: number;
   readonly source: FlowSource;
-  /** RFC 5626 §4.2 `+sip.instance` and `reg-id`, when both were sent. */
+  /** RFC 5626 §4.2 / RFC 5627 `+sip.instance` and `reg-id` as sent (reg-id only with an instance). */
   readonly instanceId: string | null;
   readonly regId: number | null;
 }

@@ -50,6 +50,8 @@ interface RequestedContact {
  * A registrar (RFC 3261 §10.3) for the SIP domains of a {@link DomainDirectory}: authenticates REGISTER requests with
  * Digest (§22.2; MD5 and SHA-256, RFC 8760), then adds, refreshes, removes and reports the Contact bindings of the
  * address-of-record in a {@link BindingStore}. It knows nothing of accounts or HTTP.
+ *
+ * Not done: RFC 5626 outbound (flow tokens, `Require: outbound`), GRUUs (RFC 5627), Path (RFC 3327).
  */
 export class Registrar {
   private readonly clock: Clock;
@@ -189,11 +191,11 @@ export class Registrar {
     expires = Math.min(expires, this.maxExpires);
     const qText = nameAddr.param('q');
     if (qText !== undefined && (qText === null || !QVALUE.test(qText))) return reply(400);
-    // RFC 5626 §4.2: a flow is identified by the instance ID and reg-id together.
+    // RFC 5626 §4.2 / RFC 5627 §4.1: the instance ID (and reg-id), kept for the voice layer.
     const instance = nameAddr.param('+sip.instance');
     const regIdText = nameAddr.param('reg-id');
     const regId = regIdText !== undefined && regIdText !== null && /^\d{1,9}$/.test(regIdText) ? Number(regIdText) : null;
-    const instanceId = typeof instance === 'string' && regId !== null ? instance : null;
+    const instanceId = typeof instance === 'string' ? instance : null;
     return { nameAddr, expires, q: qText === undefined ? null : Number(qText), instanceId, regId: instanceId === null ? null : regId };
   }
 
@@ -205,8 +207,13 @@ export class Registrar {
   }
 }
 
+/**
+ * §10.3 step 7: a contact updates the binding whose URI is equal (§19.1.4). RFC 5626 §6 would match by
+ * `+sip.instance` and `reg-id` instead, but only for a registrar that supports outbound (flow tokens, keep-alive
+ * handling) and says so with `Require: outbound`; this one does not, so a UA that sent reg-id falls back to plain
+ * RFC 3261 behaviour (RFC 5626 §4.2.1). The instance and reg-id are still kept with the binding.
+ */
 function sameBinding(b: Binding, c: RequestedContact): boolean {
-  if (c.instanceId !== null && b.instanceId !== null) return b.instanceId === c.instanceId && b.regId === c.regId;
   const stored = parseUri(b.contactUri);
   return stored.ok && uriEquals(stored.value, c.nameAddr.uri);
 }

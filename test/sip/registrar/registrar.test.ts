@@ -217,12 +217,14 @@ describe('Registrar (RFC 3261 §10.3)', () => {
     assert.equal((await authed({ cseq: 2, callId: 'fresh', contacts: '*', expires: '0' })).status, 200);
   });
 
-  it('identifies RFC 5626 flows by +sip.instance and reg-id', async () => {
+  it('keeps +sip.instance and reg-id but matches bindings by URI (no RFC 5626 outbound support)', async () => {
     const instance = '"<urn:uuid:00000000-0000-1000-8000-000A95A0E128>"';
-    await authed({ contacts: [`<sip:alice@10.0.0.5:5062>;+sip.instance=${instance};reg-id=1`] });
+    const ok = await authed({ contacts: [`<sip:alice@10.0.0.5:5062>;+sip.instance=${instance};reg-id=1`] });
+    assert.ok(!ok.headers.some(([n]) => n.toLowerCase() === 'require'));
     await authed({ cseq: 2, contacts: [`<sip:alice@198.51.100.1:7000>;+sip.instance=${instance};reg-id=1`] });
     const current = await bindings.find(acme.sid, 'alice', clock.now());
-    assert.deepEqual(current.map((b) => b.contactUri), ['sip:alice@198.51.100.1:7000']);
+    assert.deepEqual(current.map((b) => b.contactUri), ['sip:alice@10.0.0.5:5062', 'sip:alice@198.51.100.1:7000']);
+    assert.equal(current[0].instanceId, instance);
     assert.equal(current[0].regId, 1);
     assert.ok(NameAddr.parse(current[0].contact).ok);
   });
