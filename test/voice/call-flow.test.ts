@@ -188,4 +188,20 @@ describe('a call driven by a real application server', () => {
     assert.equal(live[0].cookie, 'k=v');
     assert.ok(live[0].signatureValid);
   });
+
+  it('a live redirect while a document is being fetched abandons that request without a Notification', async () => {
+    app.route('/lr2/slow', { hang: true });
+    app.route('/lr2/live', twiml().say('Here instead').toString());
+    const t = newCall({ timeoutMs: 5_000 });
+    const clock = new FakeClock();
+    const running = t.interpreter.run({ kind: 'url', url: app.url('/lr2/slow'), method: 'POST' });
+    await drive(new Promise<void>((resolve) => {
+      const poll = () => (app.seen('/lr2/slow').some((r) => r.params.CallSid === t.callSid) ? resolve() : setTimeout(poll, 1));
+      poll();
+    }), clock);
+    t.interpreter.redirect({ kind: 'url', url: app.url('/lr2/live'), method: 'POST' });
+    assert.deepEqual(await drive(running, clock), { kind: 'hangup', reason: 'end-of-document' });
+    assert.deepEqual(t.call.log, ['answer', 'say:Here instead', 'hangup']);
+    assert.deepEqual(t.sink.codes(), []);
+  });
 });

@@ -281,4 +281,30 @@ describe('TwimlInterpreter with a fake call', () => {
     assert.deepEqual(t.sink.codes(), [11100]);
     assert.deepEqual(t.call.log, ['answer', 'say:next', 'hangup']);
   });
+
+  it('audio the media layer cannot fetch is reported with its code and skipped', async () => {
+    const t = setup();
+    t.loader.documents.set(`${APP}/start`, '<Response><Play>/gone.mp3</Play><Say>next</Say></Response>');
+    t.call.onPlay = (s) => (s.kind === 'url' ? { kind: 'failed', code: 11200, message: 'GET answered 404' } : 'finish');
+    await t.run();
+    assert.deepEqual(t.call.log, ['answer', `url:${APP}/gone.mp3`, 'say:next', 'hangup']);
+    assert.deepEqual(t.sink.codes(), [11200]);
+    assert.equal(t.sink.notifications[0].log, '1');
+  });
+
+  it('a live redirect during Record stops the recording and requests no action', async () => {
+    const t = setup();
+    t.loader.documents.set(`${APP}/start`, '<Response><Record action="/after-record"/></Response>');
+    t.loader.documents.set(`${APP}/other`, '<Response><Say>other</Say></Response>');
+    t.call.recordings.push({ durationSeconds: 2, endedBy: 'block' });
+    const running = t.interpreter.run({ kind: 'url', url: `${APP}/start`, method: 'POST' });
+    await drive(new Promise<void>((resolve) => {
+      const poll = () => (t.call.log.includes('record') ? resolve() : setImmediate(poll));
+      poll();
+    }), t.clock);
+    t.interpreter.redirect({ kind: 'url', url: `${APP}/other`, method: 'POST' });
+    assert.deepEqual(await drive(running, t.clock), { kind: 'hangup', reason: 'end-of-document' });
+    assert.deepEqual(t.call.log, ['answer', 'beep', 'record', 'say:other', 'hangup']);
+    assert.deepEqual(t.loader.requests.map((r) => r.url), [`${APP}/start`, `${APP}/other`]);
+  });
 });

@@ -9,7 +9,7 @@
 import { type Clock, ErrorCode, type Logger, silentLogger } from '../../core/index.js';
 import type { CallNotifier } from '../notifications.js';
 import { APPLICATION_ERROR_MESSAGE, type DocumentLoader, type DocumentResult, type WebhookTarget } from '../webhook/document-fetcher.js';
-import { type StandardCallParameters, type WebhookParams, toWebhookParams } from '../webhook/params.js';
+import { type StandardCallParameters, type WebhookParams, standardParams } from '../webhook/params.js';
 import type { CallbackQueue } from '../webhook/status-callback-sender.js';
 import type { CallControl, SpeechRecognizer } from './call-control.js';
 import { parseTwiml } from './parser.js';
@@ -126,7 +126,7 @@ export class TwimlInterpreter {
   }
 
   private requestParams(extra: WebhookParams | undefined): WebhookParams {
-    return { ...toWebhookParams(this.options.parameters() as unknown as Record<string, string | undefined>), ...(extra ?? {}) };
+    return { ...standardParams(this.options.parameters()), ...(extra ?? {}) };
   }
 
   private async load(source: DocumentSource): Promise<DocumentResult> {

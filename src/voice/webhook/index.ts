@@ -1,6 +1,6 @@
 export { CookieJar, type Cookie, parseSetCookie, domainMatch, pathMatch, defaultPath } from './cookie-jar.js';
 export {
-  type HttpMethod, type WebhookParams, type StandardCallParameters, toWebhookParams, formEncode, withQuery,
+  type HttpMethod, type WebhookParams, type StandardCallParameters, standardParams, toWebhookParams, formEncode, withQuery,
 } from './params.js';
 export { twilioSignature } from './signature.js';
 export {

@@ -53,6 +53,12 @@ export function toWebhookParams(...sources: ReadonlyArray<Readonly<Record<string
   return out;
 }
 
+/** The standard parameters as sent (absent optional ones left out). */
+export function standardParams(p: StandardCallParameters): WebhookParams {
+  const record: Readonly<Record<string, string | undefined>> = { ...p };
+  return toWebhookParams(record);
+}
+
 /** `application/x-www-form-urlencoded` per the WHATWG URL standard (spaces as `+`), in insertion order. */
 export function formEncode(params: WebhookParams): string {
   return new URLSearchParams(Object.entries(params)).toString();

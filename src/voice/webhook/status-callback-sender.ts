@@ -8,7 +8,7 @@ import { type Clock, type Logger, rfc2822, silentLogger, systemClock } from '../
 import type { CallStatus } from '../../store/index.js';
 import { CallNotifier, type NotificationSink } from '../notifications.js';
 import type { CallProgressEvent, RecordingStatusEvent } from '../twiml/types.js';
-import { type HttpMethod, type StandardCallParameters, type WebhookParams, formEncode, toWebhookParams } from './params.js';
+import { type HttpMethod, type StandardCallParameters, type WebhookParams, formEncode, standardParams, toWebhookParams } from './params.js';
 import type { WebhookClient } from './webhook-client.js';
 
 export interface CallbackTarget {
@@ -160,7 +160,7 @@ export class CallStatusCallbacks {
     const event = progressEventFor(params.CallStatus);
     if (event === null || !this.events.has(event)) return false;
     const terminal = TERMINAL.has(params.CallStatus);
-    const body = toWebhookParams(params as unknown as Record<string, string | undefined>, {
+    const body = toWebhookParams(standardParams(params), {
       CallbackSource: 'call-progress-events',
       SequenceNumber: this.sequence++,
       Timestamp: rfc2822(this.clock.now()),
