@@ -2,3 +2,4 @@
 export * from './notifications.js';
 export * from './webhook/index.js';
 export * from './twiml/index.js';
+export { createCallTwiml, type CallTwiml, type CallTwimlOptions, type VoiceWebhookServices } from './call-twiml.js';

@@ -4,10 +4,9 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock, systemClock } from '../../src/core/index.js';
+import { FakeClock } from '../../src/core/index.js';
 import {
-  CallNotifier, CookieJar, DocumentFetcher, MemoryNotificationSink, StatusCallbackSender, TwimlInterpreter, WebhookClient,
-  createWebhookAgent, type StandardCallParameters,
+  MemoryNotificationSink, StatusCallbackSender, WebhookClient, createCallTwiml, createWebhookAgent, type StandardCallParameters,
 } from '../../src/voice/index.js';
 import { AUTH_TOKEN, type AppServer, closedPortUrl, startAppServer, twiml } from './helpers/app-server.js';
 import { FakeCall, drive } from './helpers/fake-call.js';
@@ -27,28 +26,29 @@ describe('a call driven by a real application server', () => {
     await agent.close();
   });
 
-  function newCall(options: { fallback?: string | null; timeoutMs?: number } = {}) {
+  function newCall(options: { fallback?: string | null; timeoutMs?: number; voicePath?: string } = {}) {
     const callSid = 'CA' + String(++callCounter).padStart(32, '0');
     const clock = new FakeClock();
     const call = new FakeCall(clock);
     const sink = new MemoryNotificationSink();
-    const notifier = new CallNotifier(sink, { accountSid: ACCOUNT, callSid }, systemClock);
     const client = new WebhookClient({ dispatcher: agent, timeoutMs: options.timeoutMs ?? 2_000 });
-    const fetcher = new DocumentFetcher({
-      client, notifier, authToken: AUTH_TOKEN, cookies: new CookieJar(),
-      fallback: options.fallback ? { url: options.fallback, method: 'POST' } : null,
-    });
     const sender = new StatusCallbackSender({ client, notifications: sink });
     const parameters = (): StandardCallParameters => ({
       CallSid: callSid, AccountSid: ACCOUNT, From: '+15550001111', To: '+15550002222', ApiVersion: '2010-04-01', Direction: 'inbound',
       CallStatus: call.state === 'in-progress' ? 'in-progress' : call.state === 'ended' ? 'completed' : 'ringing',
       Caller: '+15550001111', Called: '+15550002222',
     });
-    const interpreter = new TwimlInterpreter({
-      call, fetcher, notifier, clock, accountSid: ACCOUNT, callSid, parameters, statusCallbacks: { sender, authToken: AUTH_TOKEN },
-    });
+    const twimlOfCall = createCallTwiml(
+      { client, notifications: sink, callbacks: sender, clock },
+      {
+        call, accountSid: ACCOUNT, callSid, authToken: AUTH_TOKEN, parameters, voice: { url: app.url(options.voicePath ?? '/voice'), method: 'POST' },
+        fallback: options.fallback ? { url: options.fallback, method: 'POST' } : null,
+      },
+    );
+    const { interpreter } = twimlOfCall;
+    const start = () => drive(twimlOfCall.run(), clock);
     const run = (path: string) => drive(interpreter.run({ kind: 'url', url: app.url(path), method: 'POST' }), clock);
-    return { callSid, call, sink, sender, interpreter, run };
+    return { callSid, call, sink, sender, interpreter, run, start };
   }
 
   it('Say → Gather digits → action → Play → Record → action → Hangup, every request signed, cookies kept', async () => {
@@ -75,10 +75,10 @@ describe('a call driven by a real application server', () => {
     });
     app.route('/flow/rec-status', { status: 204, type: null });
 
-    const t = newCall();
+    const t = newCall({ voicePath: '/flow/voice' });
     t.call.dtmfScript.push('1');
     t.call.recordings.push({ durationSeconds: 12, endedBy: { kind: 'key', key: '#' } });
-    const result = await t.run('/flow/voice');
+    const result = await t.start();
     await t.sender.idle();
 
     assert.deepEqual(result, { kind: 'hangup', reason: 'hangup-verb' });
