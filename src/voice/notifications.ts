@@ -45,7 +45,7 @@ export const VoiceErrorCode = {
 export type VoiceErrorCodeValue = (typeof VoiceErrorCode)[keyof typeof VoiceErrorCode];
 
 /** Notification `log` values: 0 = error, 1 = warning (reference §1.2 Notifications). */
-export type LogLevel = 'error' | 'warning';
+export type NotificationLogLevel = 'error' | 'warning';
 
 /** Where voice code writes Notifications. `record` must not throw into the call; implementations log their own failures. */
 export interface NotificationSink {
@@ -66,7 +66,7 @@ export class MemoryNotificationSink implements NotificationSink {
 /** What went wrong, before it is bound to an account, a call and a time. */
 export interface NotificationDraft {
   code: number;
-  level: LogLevel;
+  level: NotificationLogLevel;
   message: string;
   requestUrl?: string | null;
   requestMethod?: string | null;
