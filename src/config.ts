@@ -15,6 +15,8 @@ export interface Config {
   accountSid: string | undefined;
   authToken: string | undefined;
   logLevel: LogLevel;
+  /** Digest algorithms offered to SIP phones, most preferred first (RFC 8760 §2.4). */
+  sipDigestAlgorithms: Array<'SHA-256' | 'MD5'>;
 }
 
 export interface Setting {
@@ -36,6 +38,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_ACCOUNT_SID', flag: 'account-sid', description: 'owner Account SID seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { env: 'PATCHBAY_SIP_DIGEST_ALGORITHMS', flag: 'sip-digest-algorithms', description: 'digest challenges offered, preferred first (MD5,SHA-256 for phones that only answer the first)', default: 'SHA-256,MD5' },
 ];
 
 export class ConfigError extends Error {
@@ -80,6 +83,11 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (publicUrl !== undefined && !/^https?:\/\/[^/]+/.test(publicUrl)) {
     throw new ConfigError(`PATCHBAY_PUBLIC_URL must be an http(s) URL, not '${publicUrl}'`);
   }
+  const algorithmsText = get('PATCHBAY_SIP_DIGEST_ALGORITHMS', 'sip-digest-algorithms') ?? 'SHA-256,MD5';
+  const sipDigestAlgorithms = algorithmsText.split(',').map((a) => a.trim().toUpperCase());
+  if (sipDigestAlgorithms.length === 0 || sipDigestAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5') || new Set(sipDigestAlgorithms).size !== sipDigestAlgorithms.length) {
+    throw new ConfigError(`PATCHBAY_SIP_DIGEST_ALGORITHMS must list SHA-256 and/or MD5, comma-separated, not '${algorithmsText}'`);
+  }
   return {
     host: get('PATCHBAY_HOST', 'host') ?? '0.0.0.0',
     httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
@@ -92,5 +100,6 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     accountSid,
     authToken,
     logLevel,
+    sipDigestAlgorithms: sipDigestAlgorithms as Config['sipDigestAlgorithms'],
   };
 }

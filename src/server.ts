@@ -10,7 +10,8 @@ import type { Config } from './config.js';
 import { type Clock, type Logger, createLogger, systemClock } from './core/index.js';
 import { type EspeakNgStatus, MediaCache, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
-import { type Account, type Store, openStore } from './store/index.js';
+import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
+import { type Account, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
 
 /** What a running Patchbay tells its operator and its tests. */
 export interface RunningServer {
@@ -24,6 +25,7 @@ export interface RunningServer {
   readonly http: FastifyInstance;
   readonly mediaCache: MediaCache;
   readonly sip: SipEndpoint;
+  readonly registrar: RegistrarService;
   readonly metrics: Registry;
   /** Whether the embedded text-to-speech engine is installed (and how to install it when not). */
   readonly tts: EspeakNgStatus;
@@ -105,13 +107,24 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const httpUrl = `http://${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${httpPort}`;
     publicUrl = config.publicUrl ?? httpUrl;
 
+    // Registrations to SIP domains; nonces derive from the credential key so every cluster node accepts them.
+    const registrar = new RegistrarService({
+      store,
+      clock,
+      logger: logger.child({ component: 'registrar' }),
+      nonceSecret: deriveNonceSecret(loadOrCreateCredentialKey(config.dataDir)),
+      algorithms: config.sipDigestAlgorithms,
+    });
+    registrar.start();
+    started.push({ name: 'registrar', stop: async () => registrar.close() });
+
     // SIP over UDP and TCP on its own port, and over WebSocket (RFC 7118) on the HTTP port at /sip.
     const sip = await SipEndpoint.start({
       host: config.host,
       port: config.sipPort,
       httpServer: api.server,
       webSocketPath: '/sip',
-      delegate: {},
+      delegate: { onRegister: (request) => registrar.handleRegister(request) },
       clock,
       logger,
     });
@@ -129,6 +142,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       http: api,
       mediaCache,
       sip,
+      registrar,
       metrics,
       tts,
       close: stopAll,

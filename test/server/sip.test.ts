@@ -6,12 +6,15 @@ import { parseMessage, SipResponse } from '../../src/sip/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { FIXTURES, SIPP, runSipp } from '../sip/ua/sipp.js';
 
+const REGISTER_SCENARIO = new URL('../sip/registrar/fixtures/register-digest-uac.xml', import.meta.url).pathname;
+
 /** The composed server speaks SIP on its configured port (UDP and TCP) and over WebSocket on the HTTP port. */
 const skip = existsSync(SIPP) ? false : 'SIPp (Debian package sip-tester) is not installed';
 let t: TestServer;
 
 before(async () => {
-  t = await startTestServer();
+  // SIPp answers only the first challenge, and only MD5.
+  t = await startTestServer({ PATCHBAY_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-256' });
 });
 after(async () => {
   await t.close();
@@ -26,6 +29,29 @@ describe('server SIP endpoint', () => {
       assert.equal(r.stats['SuccessfulCall(C)'], '3');
     });
   }
+
+  it('registers a SIPp phone with digest auth to a SIP domain created through the REST API', { skip, timeout: 30_000 }, async () => {
+    const client = t.client();
+    const domainName = 'office.sip.localhost';
+    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
+    const list = await client.sip.credentialLists.create({ friendlyName: 'desk phones' });
+    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
+    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    const port = t.server.sip.udp!.port;
+    const r = await runSipp(
+      ['-sf', REGISTER_SCENARIO, '-key', 'domain', domainName, '-auth_uri', domainName, '-m', '1', '-timeout', '10s', '-timeout_error', `127.0.0.1:${port}`],
+      20_000,
+    );
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${r.errors}`);
+    const bindings = await t.server.registrar.findBindings(domainName, 'alice');
+    assert.equal(bindings.length, 1);
+    // An unknown domain is refused (404), never silently accepted.
+    const unknown = await runSipp(
+      ['-sf', REGISTER_SCENARIO, '-key', 'domain', 'nowhere.sip.localhost', '-auth_uri', 'nowhere.sip.localhost', '-m', '1', '-timeout', '10s', `127.0.0.1:${port}`],
+      20_000,
+    );
+    assert.notEqual(unknown.code, 0);
+  });
 
   it('answers OPTIONS over WebSocket (RFC 7118, subprotocol sip) and reports healthy', async () => {
     const url = `${t.server.httpUrl.replace(/^http/, 'ws')}/sip`;
