@@ -10,3 +10,4 @@ export * from './source/index.js';
 export * from './tts/index.js';
 export * from './recorder/index.js';
 export * from './cache/index.js';
+export * from './session/index.js';

@@ -1,0 +1,258 @@
+/**
+ * The media of one call leg: the SDP answer (RFC 3264), one `RtpSession`, the negotiated G.711 codec, and one
+ * `PlayoutStream` on the shared 20 ms `PlayoutClock` for everything sent to the caller (cached prompts, generated
+ * tones and silence, DTMF). In the other direction it decodes the caller's audio into 20 ms PCM frames for whoever
+ * listens (a recorder, a silence detector) and reports DTMF keys from RFC 4733 events, SIP INFO (handed in by the
+ * signalling layer) or in-band tones when telephone-event was not negotiated.
+ *
+ * Nothing here knows about TwiML or calls. `close()` is synchronous and idempotent (STYLE item 8): the stream
+ * leaves the clock, the RTP session closes and returns its ports, listeners are dropped.
+ */
+import { randomInt } from 'node:crypto';
+import type { Clock, Logger } from '../../core/index.js';
+import {
+  type AudioCodecName, LocalSdpOrigin, type NegotiatedAudio, type NegotiationFailureReason, answerOffer, parseSdp,
+  serializeSdp,
+} from '../../sdp/index.js';
+import type { ProcessedMedia } from '../cache/index.js';
+import { type FrameSource, type PlayOutcome, type PlayoutClock, PlayoutStream } from '../clock/index.js';
+import { G711Codec } from '../codec/index.js';
+import { type PortAllocator, type RtpPacket, RtpSession, type RtpSessionStats } from '../rtp/index.js';
+
+export interface MediaSessionOptions {
+  /** The process-wide playout clock. */
+  playout: PlayoutClock;
+  /** Address announced in the SDP (c= and o=). */
+  address: string;
+  /** Local address to bind RTP on (default 0.0.0.0). */
+  bindAddress?: string;
+  /** The configured RTP port range; without one, ephemeral ports (tests). */
+  allocator?: PortAllocator;
+  /** Codecs we accept; the offerer's order decides (RFC 3264 §6.1). Default PCMU, PCMA. */
+  codecs?: readonly AudioCodecName[];
+  rtcpIntervalMs?: number;
+  /** Report `onInactive` after this long without RTP (0: never). */
+  inactivityTimeoutMs?: number;
+  /** Timers of the RTP session (RTCP, inactivity). */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type MediaSessionFailureReason = 'invalid-sdp' | 'no-offer' | 'no-port' | NegotiationFailureReason;
+
+export type MediaSessionOpenResult =
+  | { ok: true; session: MediaSession; answer: string }
+  | { ok: false; reason: MediaSessionFailureReason; detail: string };
+
+/** How a key reached us. */
+export type DtmfTransport = 'rfc4733' | 'info' | 'inband';
+
+export type DtmfListener = (key: string, via: DtmfTransport) => void;
+/** One 20 ms frame of the caller's audio, 160 samples of 8 kHz PCM. The array is reused: copy what you keep. */
+export type AudioListener = (frame: Int16Array) => void;
+
+const FRAME = 160;
+/** Gaps in the caller's timestamps up to this long are filled with silence (silence suppression, lost packets). */
+const MAX_GAP_SAMPLES = 8000 * 5;
+
+export class MediaSession {
+  readonly codec: G711Codec;
+  private readonly stream: PlayoutStream;
+  private readonly dtmfListeners = new Set<DtmfListener>();
+  private readonly audioListeners = new Set<AudioListener>();
+  private readonly decoded = new Int16Array(1500);
+  private readonly frame = new Int16Array(FRAME);
+  private readonly silent = new Int16Array(FRAME);
+  private filled = 0;
+  private expectedTimestamp = 0;
+  private expectedSsrc = -1;
+  private closed = false;
+  /** Told when no RTP arrived for `inactivityTimeoutMs`. */
+  onInactive: (() => void) | null = null;
+
+  private constructor(
+    private readonly rtp: RtpSession,
+    private readonly origin: LocalSdpOrigin,
+    private readonly options: MediaSessionOptions,
+    negotiated: NegotiatedAudio,
+  ) {
+    this.codec = G711Codec.byPayloadType(negotiated.codec.payloadType) ?? G711Codec.byName(negotiated.codec.name) ?? G711Codec.PCMU;
+    this.stream = new PlayoutStream({ clock: options.playout, session: rtp, codec: this.codec, logger: options.logger });
+    rtp.delegate = {
+      onPacket: (packet) => this.receiveAudio(packet),
+      onDtmfStart: (event) => {
+        if (event.digit !== undefined) this.emitDtmf(event.digit, this.rtp.telephoneEventPayloadType === null ? 'inband' : 'rfc4733');
+      },
+      onInactive: () => this.onInactive?.(),
+    };
+  }
+
+  /**
+   * Answer an SDP offer: negotiate (RFC 3264 §6), bind an RTP port from the range, and build the answer. A failure
+   * says why, so the signalling layer can answer 488 Not Acceptable Here (RFC 3261 §13.3.1.3).
+   */
+  static async answer(offer: string | undefined, options: MediaSessionOptions): Promise<MediaSessionOpenResult> {
+    if (offer === undefined || offer.trim() === '') return { ok: false, reason: 'no-offer', detail: 'the INVITE carried no SDP offer' };
+    const parsed = parseSdp(offer);
+    if (!parsed.ok) return { ok: false, reason: 'invalid-sdp', detail: `${parsed.reason} at line ${parsed.line}: ${parsed.detail}` };
+    const origin = new LocalSdpOrigin({ address: options.address, sessionId: String(randomInt(1, 2 ** 47)) });
+    const answerOptions = { origin: origin.origin, address: options.address, codecs: options.codecs ?? ['PCMU', 'PCMA'] };
+    // Negotiate first (pure), so an unacceptable offer costs no port.
+    const trial = answerOffer(parsed.value, { ...answerOptions, port: 9 });
+    if (!trial.ok) return { ok: false, reason: trial.reason, detail: trial.detail };
+    const audio = trial.audio;
+    let rtp: RtpSession;
+    try {
+      rtp = await RtpSession.open({
+        allocator: options.allocator,
+        bindAddress: options.bindAddress,
+        remote: { address: audio.remoteAddress, port: audio.remotePort },
+        remoteRtcpPort: audio.remoteRtcpPort,
+        rtcpMux: audio.rtcpMux,
+        payloadType: audio.codec.payloadType,
+        telephoneEventPayloadType: audio.telephoneEvent?.payloadType ?? null,
+        rtcpIntervalMs: options.rtcpIntervalMs,
+        inactivityTimeoutMs: options.inactivityTimeoutMs,
+        clock: options.clock,
+        logger: options.logger,
+      });
+    } catch (err) {
+      return { ok: false, reason: 'no-port', detail: err instanceof Error ? err.message : String(err) };
+    }
+    const final = answerOffer(parsed.value, { ...answerOptions, port: rtp.localPort, rtcpPort: rtp.localRtcpPort });
+    if (!final.ok) {
+      rtp.close();
+      return { ok: false, reason: final.reason, detail: final.detail };
+    }
+    const session = new MediaSession(rtp, origin, options, final.audio);
+    return { ok: true, session, answer: serializeSdp(origin.stamp(final.answer)) };
+  }
+
+  get localPort(): number {
+    return this.rtp.localPort;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  get stats(): RtpSessionStats {
+    return this.rtp.stats;
+  }
+
+  /**
+   * A new offer within the session (re-INVITE, RFC 3264 §8): same port, new remote address and direction. Returns
+   * the answer, or throws when the offer is unacceptable (the caller answers 488 and the session stays as it was).
+   */
+  reanswer(offer: string): string {
+    const parsed = parseSdp(offer);
+    if (!parsed.ok) throw new Error(`invalid SDP: ${parsed.detail}`);
+    const result = answerOffer(parsed.value, {
+      origin: this.origin.origin, address: this.options.address, port: this.rtp.localPort, rtcpPort: this.rtp.localRtcpPort,
+      codecs: [this.codec.name],
+    });
+    if (!result.ok) throw new Error(`${result.reason}: ${result.detail}`);
+    this.rtp.setRemote({ address: result.audio.remoteAddress, port: result.audio.remotePort }, result.audio.remoteRtcpPort);
+    return serializeSdp(this.origin.stamp(result.answer));
+  }
+
+  /** Play PCM frames (tones, silence, decoded audio) until they end, another prompt starts, or `signal` fires. */
+  play(source: FrameSource, signal?: AbortSignal): Promise<PlayOutcome> {
+    return this.stream.play(source, signal);
+  }
+
+  /** Play cached media in the negotiated law, frame by frame, with no transcoding. */
+  playMedia(media: ProcessedMedia, signal?: AbortSignal): Promise<PlayOutcome> {
+    return this.stream.playEncoded(media.payloads(this.codec.name), signal);
+  }
+
+  /** Send DTMF (`0-9 * # A-D`, `w` 0.5 s, `W` 1 s): RFC 4733 events when negotiated, in-band tones otherwise. */
+  sendDigits(digits: string): Promise<void> {
+    return this.stream.sendDigits(digits);
+  }
+
+  /** Stop whatever prompt plays (it resolves 'stopped'). */
+  stopPlaying(): void {
+    this.stream.stop();
+  }
+
+  /** Subscribe to the caller's keys; returns the unsubscribe function. */
+  onDtmf(listener: DtmfListener): () => void {
+    this.dtmfListeners.add(listener);
+    return () => this.dtmfListeners.delete(listener);
+  }
+
+  /** A key that arrived by SIP INFO (RFC 6086). */
+  receiveSignalledDtmf(key: string): void {
+    this.emitDtmf(key, 'info');
+  }
+
+  /** Subscribe to the caller's audio in 20 ms PCM frames; returns the unsubscribe function. */
+  onAudio(listener: AudioListener): () => void {
+    this.audioListeners.add(listener);
+    return () => this.audioListeners.delete(listener);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stream.close();
+    this.rtp.close();
+    this.dtmfListeners.clear();
+    this.audioListeners.clear();
+    this.onInactive = null;
+  }
+
+  private emitDtmf(key: string, via: DtmfTransport): void {
+    for (const listener of [...this.dtmfListeners]) {
+      try {
+        listener(key, via);
+      } catch (err) {
+        this.options.logger?.error({ err }, 'DTMF listener threw');
+      }
+    }
+  }
+
+  /**
+   * Decode one received packet (either G.711 law, by its payload type) into 20 ms frames. Timestamp gaps from the
+   * same source (silence suppression, RFC 3551 §4.1; lost packets) become silent frames, so a recording keeps the
+   * caller's timing; late packets are dropped.
+   */
+  private receiveAudio(packet: RtpPacket): void {
+    if (this.audioListeners.size === 0) return;
+    const codec = G711Codec.byPayloadType(packet.payloadType);
+    if (codec === undefined) return;
+    const n = Math.min(packet.payloadLength, this.decoded.length);
+    if (packet.ssrc === this.expectedSsrc) {
+      const delta = (packet.timestamp - this.expectedTimestamp) | 0;
+      if (delta < 0) return;
+      if (delta >= FRAME && delta <= MAX_GAP_SAMPLES) {
+        for (let i = 0; i < Math.floor(delta / FRAME); i++) this.emitFrame(this.silent);
+      }
+    }
+    this.expectedSsrc = packet.ssrc;
+    this.expectedTimestamp = (packet.timestamp + n) >>> 0;
+    codec.decode(packet.buffer, this.decoded, n, packet.payloadOffset, 0);
+    let at = 0;
+    while (at < n) {
+      const take = Math.min(FRAME - this.filled, n - at);
+      this.frame.set(this.decoded.subarray(at, at + take), this.filled);
+      this.filled += take;
+      at += take;
+      if (this.filled === FRAME) {
+        this.filled = 0;
+        this.emitFrame(this.frame);
+      }
+    }
+  }
+
+  private emitFrame(frame: Int16Array): void {
+    for (const listener of this.audioListeners) {
+      try {
+        listener(frame);
+      } catch (err) {
+        this.options.logger?.error({ err }, 'audio listener threw');
+      }
+    }
+  }
+}
