@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import {
   RtpSession, PortAllocator, RtpPacket, RtcpSenderReport, RtcpReceiverReport, type RtcpCompound,
   type RtpSessionOptions,
@@ -119,6 +120,75 @@ test('latching: a caller behind NAT is answered at its observed address; relatch
   } finally {
     s.close();
     for (const sock of [decoy, caller, intruder]) sock.close();
+  }
+});
+
+test('connected send: media leaves from the session port before and after connecting, follows relatching, survives ICMP', async () => {
+  for (const connectedSend of [true, false]) {
+    const peerA = await rawSocket();
+    const peerB = await rawSocket();
+    const gone = await rawSocket();
+    const gonePort = gone.address().port;
+    gone.close(); // nothing listens there any more: the kernel answers with ICMP port unreachable
+    const errors: string[] = [];
+    const s = await RtpSession.open({
+      ...base, connectedSend, remote: { address: LOCAL, port: peerA.address().port }, relatchPackets: 2,
+      logger: pino({ level: 'warn' }, { write: (line: string) => { errors.push(line); } }),
+    });
+    const from = (sock: Socket): number[] => {
+      const ports: number[] = [];
+      sock.on('message', (_m, rinfo) => ports.push(rinfo.port));
+      return ports;
+    };
+    const atA = from(peerA);
+    const atB = from(peerB);
+    const pkt = (seq: number): Buffer => {
+      const p = new RtpPacket();
+      p.payloadType = 0; p.sequenceNumber = seq; p.timestamp = seq * 160; p.ssrc = 99;
+      p.setPayload(new Uint8Array(160));
+      return Buffer.from(p.serialize());
+    };
+    try {
+      // Sent before the connect completed (it completes on the next tick): unconnected, from the session's port.
+      assert.equal(s.sendMedia(new Uint8Array(160)), true);
+      await waitFor(() => s.connectedRemote !== undefined || !connectedSend, 'connected');
+      assert.equal(s.connectedRemote?.port, connectedSend ? peerA.address().port : undefined);
+      s.sendMedia(new Uint8Array(160));
+      await waitFor(() => atA.length === 2, 'two packets at A');
+      assert.deepEqual(atA, [s.localPort, s.localPort], 'symmetric RTP: one source port whichever socket sends');
+      // The connected peer's packets arrive (on the connected socket), and so do another source's (on the other).
+      peerA.send(pkt(1), s.localPort, LOCAL);
+      await waitFor(() => s.stats.packetsReceived === 1, 'packet from A');
+      peerB.send(pkt(2), s.localPort, LOCAL);
+      await waitFor(() => s.stats.foreignPackets === 1, 'foreign packet from B');
+      peerB.send(pkt(3), s.localPort, LOCAL);
+      await waitFor(() => s.stats.packetsReceived === 2, 'relatched to B');
+      await waitFor(() => s.connectedRemote?.port === peerB.address().port || !connectedSend, 'reconnected to B');
+      s.sendMedia(new Uint8Array(160));
+      await waitFor(() => atB.length === 1, 'media at B');
+      assert.deepEqual(atB, [s.localPort]);
+      // A, no longer connected, still gets through to the session (as foreign until it relatches).
+      peerA.send(pkt(4), s.localPort, LOCAL);
+      await waitFor(() => s.stats.foreignPackets === 2, 'A now foreign');
+      // A peer port that is gone: the ICMP errors the connected socket reports break nothing.
+      s.setRemote({ address: LOCAL, port: gonePort });
+      for (let i = 0; i < 5; i++) {
+        s.sendMedia(new Uint8Array(160));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.equal(s.connectedRemote?.port, connectedSend ? gonePort : undefined);
+      peerB.send(pkt(5), s.localPort, LOCAL);
+      await waitFor(() => s.stats.packetsReceived === 3, 'media still received');
+      assert.deepEqual(errors, []);
+      // An unusable remote (port 0: a rejected stream) neither throws nor connects.
+      s.setRemote({ address: LOCAL, port: 0 });
+      assert.equal(s.connectedRemote, undefined);
+    } finally {
+      s.close();
+      peerA.close();
+      peerB.close();
+    }
+    assert.equal(s.connectedRemote, undefined);
   }
 });
 
