@@ -8,10 +8,11 @@ import { createMetricsRegistry, mountMetrics } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
 import { type Clock, type Logger, createLogger, systemClock } from './core/index.js';
-import { type EspeakNgStatus, MediaCache, checkEspeakNg } from './media/index.js';
+import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
 import { type Account, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
+import { CallRouter, type NotificationSink, StatusCallbackSender, WebhookClient, createWebhookAgent } from './voice/index.js';
 
 /** What a running Patchbay tells its operator and its tests. */
 export interface RunningServer {
@@ -29,12 +30,16 @@ export interface RunningServer {
   readonly metrics: Registry;
   /** Whether the embedded text-to-speech engine is installed (and how to install it when not). */
   readonly tts: EspeakNgStatus;
+  /** The call router: incoming calls and the live calls this node holds. */
+  readonly calls: CallRouter;
   close(): Promise<void>;
 }
 
 export interface StartOptions {
   logger?: Logger;
   clock?: Clock;
+  /** Total time of one webhook request (default Twilio's 15 s); tests shorten it. */
+  webhookTimeoutMs?: number;
 }
 
 /**
@@ -79,6 +84,29 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     // The public URL depends on the bound port when port 0 is asked for, so the API reads it through a getter.
     let publicUrl = config.publicUrl ?? '';
+
+    // Voice: webhooks, status callbacks, the shared playout clock and RTP ports, and the call router.
+    const webhookAgent = createWebhookAgent();
+    const playout = new PlayoutClock({ logger });
+    started.push({ name: 'voice-services', stop: async () => { playout.close(); await webhookAgent.close(); } });
+    const webhookClient = new WebhookClient({ dispatcher: webhookAgent, clock, timeoutMs: options.webhookTimeoutMs });
+    const notifications: NotificationSink = { record: (n) => store.notifications.create(n).then(() => undefined) };
+    const callbacks = new StatusCallbackSender({ client: webhookClient, notifications, clock, logger: logger.child({ component: 'status-callbacks' }) });
+    let sipHost = config.host;
+    const calls = new CallRouter({
+      store,
+      webhooks: { client: webhookClient, notifications, callbacks, clock, logger },
+      media: {
+        cache: mediaCache, tts: tts.installed ? new EspeakNgProvider({ clock }) : null, store, clock, dataDir: config.dataDir,
+        publicUrl: () => publicUrl,
+      },
+      session: {
+        playout, allocator: new PortAllocator(config.rtpPorts), bindAddress: config.host, address: () => sipHost, clock,
+        logger: logger.child({ component: 'media' }),
+      },
+      logger: logger.child({ component: 'calls' }),
+    });
+
     const api = buildApi({
       store,
       clock,
@@ -87,6 +115,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       get publicUrl() {
         return publicUrl;
       },
+      liveCalls: calls,
     });
     mountMetrics(api, metrics);
     // The persistent address of processed media: what <Play> and <Say> renders resolve to once cached.
@@ -124,11 +153,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       port: config.sipPort,
       httpServer: api.server,
       webSocketPath: '/sip',
-      delegate: { onRegister: (request) => registrar.handleRegister(request) },
+      delegate: { onRegister: (request) => registrar.handleRegister(request), onInvite: (leg) => calls.onInvite(leg) },
       clock,
       logger,
     });
     started.push({ name: 'sip', stop: async () => sip.close() });
+    sipHost = sip.advertisedHost;
+    // Stopped before SIP: live calls are ended (BYE) and their records closed while the transports still run.
+    started.push({ name: 'calls', stop: () => calls.close() });
     ready = true;
 
     return {
@@ -145,6 +177,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       registrar,
       metrics,
       tts,
+      calls,
       close: stopAll,
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { Clock, Logger } from '../core/index.js';
 import type { Account, Store } from '../store/index.js';
+import type { LiveCallControl } from '../voice/index.js';
 import type { Principal } from './auth.js';
 import type { Form } from './form.js';
 
@@ -19,6 +20,8 @@ export interface ApiContext {
   dataDir: string;
   /** Set by buildApi; resources that change accounts or keys call it. */
   credentials?: CredentialChanges;
+  /** Live calls held by this node (REST `POST Calls/{Sid}.json`); absent when no voice service runs. */
+  liveCalls?: LiveCallControl;
 }
 
 declare module 'fastify' {

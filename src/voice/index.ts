@@ -3,3 +3,5 @@ export * from './notifications.js';
 export * from './webhook/index.js';
 export * from './twiml/index.js';
 export { createCallTwiml, type CallTwiml, type CallTwimlOptions, type VoiceWebhookServices } from './call-twiml.js';
+export * from './call/index.js';
+export * from './router/index.js';

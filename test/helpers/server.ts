@@ -2,7 +2,7 @@ import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient.js';
 import { readConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/index.js';
-import { type RunningServer, startServer } from '../../src/server.js';
+import { type RunningServer, type StartOptions, startServer } from '../../src/server.js';
 import { type ContractViolation, checkResponse } from './contract.js';
 import { type TestDatabase, sqliteDatabase } from './databases.js';
 
@@ -41,7 +41,9 @@ export class LocalRequestClient extends RequestClient {
   }
 }
 
-export async function startTestServer(env: Record<string, string> = {}, database: TestDatabase = sqliteDatabase()): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {}, database: TestDatabase = sqliteDatabase(), options: StartOptions = {},
+): Promise<TestServer> {
   const config = readConfig({
     PATCHBAY_HOST: '127.0.0.1',
     PATCHBAY_HTTP_PORT: '0',
@@ -50,7 +52,7 @@ export async function startTestServer(env: Record<string, string> = {}, database
     ...(database.url ? { PATCHBAY_DATABASE_URL: database.url } : {}),
     ...env,
   });
-  const server = await startServer(config, { logger: silentLogger() });
+  const server = await startServer(config, { logger: silentLogger(), ...options });
   const httpClient = new LocalRequestClient(server.httpUrl);
   return {
     server,

@@ -1,0 +1,266 @@
+/**
+ * One inbound call (DESIGN voice/call): its status machine (reference §2.2), timestamps and record, its status
+ * callbacks (§2.3), and the `CallControl` the TwiML interpreter drives — over one SIP `IncomingLeg` and one
+ * `MediaSession`.
+ *
+ * Every status change is written to the store (in order, one write after another) before its status callback is
+ * queued. A failure inside one call is logged with its CallSid and ends that call only.
+ */
+import type { Clock, Logger } from '../../core/index.js';
+import { type MediaSession, parseDtmfInfo } from '../../media/index.js';
+import { type IncomingLeg, SipError } from '../../sip/index.js';
+import type { CallStatus, Store } from '../../store/index.js';
+import type {
+  AudioSource, CallControl, CallState, PlayResult, RecordOptions, RecordResult,
+} from '../twiml/call-control.js';
+import type { StandardCallParameters } from '../webhook/params.js';
+import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+import { type CallMediaServices, playSource, recordCaller } from './call-media.js';
+
+export type TerminalStatus = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
+type CallPhase = Extract<CallStatus, 'ringing' | 'in-progress'> | TerminalStatus;
+
+const TRANSITIONS: Readonly<Record<CallPhase, readonly CallPhase[]>> = {
+  ringing: ['in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'],
+  'in-progress': ['completed', 'failed'],
+  completed: [],
+  busy: [],
+  failed: [],
+  'no-answer': [],
+  canceled: [],
+};
+
+export class InvalidCallTransitionError extends Error {
+  constructor(from: CallPhase, to: CallPhase) {
+    super(`call: illegal transition ${from} -> ${to}`);
+    this.name = 'InvalidCallTransitionError';
+  }
+}
+
+export interface CallIdentity {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  phoneNumberSid: string | null;
+}
+
+export interface CallOptions extends CallIdentity {
+  leg: IncomingLeg;
+  media: MediaSession;
+  /** Our SDP answer, sent in the 200 OK. */
+  answerSdp: string;
+  services: CallMediaServices;
+  /** The number's or application's status callbacks; null when none is configured. */
+  callbacks: CallStatusCallbacks | null;
+  logger: Logger;
+}
+
+export class Call implements CallControl {
+  readonly sid: string;
+  readonly accountSid: string;
+  private phase: CallPhase = 'ringing';
+  private answering: Promise<void> | null = null;
+  private readonly endController = new AbortController();
+  private startTime: number | null = null;
+  private readonly createdAt: number;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private finishedResolve!: () => void;
+  /** Resolves once the final status is stored and its callback queued. */
+  readonly finished: Promise<void>;
+
+  constructor(private readonly options: CallOptions) {
+    this.sid = options.sid;
+    this.accountSid = options.accountSid;
+    this.store = options.services.store;
+    this.clock = options.services.clock;
+    this.logger = options.logger;
+    this.createdAt = this.clock.now();
+    this.finished = new Promise((resolve) => (this.finishedResolve = resolve));
+    const { leg, media } = options;
+    leg.delegate = {
+      onBye: () => this.finish('completed', null),
+      onCancel: () => this.finish('no-answer', 487),
+      onEnded: (reason) => {
+        if (reason === 'no-ack' || reason === 'failed') this.finish('failed', reason === 'no-ack' ? 408 : null);
+        else this.finish(this.phase === 'in-progress' ? 'completed' : 'no-answer', null);
+      },
+      onInfo: ({ contentType, body }) => {
+        const key = parseDtmfInfo(contentType, body);
+        if (key !== null) media.receiveSignalledDtmf(key);
+      },
+      onReinvite: (offer) => {
+        if (offer === undefined) return options.answerSdp;
+        try {
+          return media.reanswer(offer);
+        } catch (err) {
+          this.logger.warn({ err }, 're-INVITE offer not acceptable');
+          throw new SipError(488, 'Not Acceptable Here');
+        }
+      },
+    };
+  }
+
+  /** Writes the call record (status `ringing`) and sends the `initiated` and `ringing` callbacks. Call once, first. */
+  async create(): Promise<void> {
+    const o = this.options;
+    // Part of the write chain: a CANCEL arriving meanwhile updates the row only after it exists.
+    const insert = this.writes.then(() => this.store.calls.create({
+      sid: this.sid, accountSid: this.accountSid, parentCallSid: null, to: o.to, from: o.from, phoneNumberSid: o.phoneNumberSid,
+      status: 'ringing', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'inbound',
+      answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
+      dateCreated: this.createdAt, dateUpdated: this.createdAt,
+    }));
+    this.writes = insert.then(() => undefined, () => undefined);
+    await insert;
+    o.callbacks?.progress({ ...this.parameters(), CallStatus: 'initiated' });
+    o.callbacks?.progress(this.parameters());
+  }
+
+  /** The standard webhook parameters as they are now (reference §2.1). */
+  parameters(): StandardCallParameters {
+    const o = this.options;
+    return {
+      CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
+      CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: 'inbound',
+    };
+  }
+
+  get status(): CallStatus {
+    return this.phase;
+  }
+
+  get state(): CallState {
+    if (this.phase === 'ringing') return 'ringing';
+    return this.phase === 'in-progress' ? 'in-progress' : 'ended';
+  }
+
+  get ended(): AbortSignal {
+    return this.endController.signal;
+  }
+
+  private transition(to: CallPhase): void {
+    if (!TRANSITIONS[this.phase].includes(to)) throw new InvalidCallTransitionError(this.phase, to);
+    this.phase = to;
+  }
+
+  // CallControl ------------------------------------------------------------------------------------------------
+
+  answer(): Promise<void> {
+    if (this.answering) return this.answering;
+    if (this.phase !== 'ringing') return Promise.resolve();
+    this.transition('in-progress');
+    this.startTime = this.clock.now();
+    const startTime = this.startTime;
+    this.persist({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(this.parameters()));
+    this.answering = this.options.leg.accept(this.options.answerSdp).catch((err: unknown) => {
+      // No ACK (the leg sends BYE itself) or the leg ended meanwhile: the leg's onEnded settles the status.
+      this.logger.warn({ err }, 'answer was not acknowledged');
+      if (this.phase === 'in-progress') this.finish('failed', err instanceof SipError ? err.status : null);
+    });
+    return this.answering;
+  }
+
+  async ringing(): Promise<void> {
+    if (this.options.leg.state === 'initial') this.options.leg.progress(180);
+  }
+
+  async earlyMedia(): Promise<void> {
+    const leg = this.options.leg;
+    if (leg.state === 'initial' || leg.state === 'early') leg.progress(183, this.options.answerSdp);
+  }
+
+  async reject(reason: 'busy' | 'rejected'): Promise<void> {
+    if (this.phase !== 'ringing') return this.hangup();
+    const code = reason === 'busy' ? 486 : 603;
+    // Final status first: the leg's own onEnded must not decide it.
+    this.finish(reason === 'busy' ? 'busy' : 'no-answer', code);
+    this.safeLeg(() => this.options.leg.reject(code));
+  }
+
+  /**
+   * Ends the call: BYE when answered. An unanswered call is answered first and then hung up (reference §3.2 Reject:
+   * every response other than `<Reject>` answers the call).
+   */
+  async hangup(): Promise<void> {
+    if (this.phase === 'ringing') await this.answer();
+    if (this.phase !== 'in-progress') return;
+    this.finish('completed', null);
+    await this.options.leg.hangup().catch((err: unknown) => this.logger.warn({ err }, 'BYE failed'));
+  }
+
+  /** REST `Status=canceled` (or `completed` before answer): refuse the unanswered call with 487. */
+  cancel(): void {
+    if (this.phase !== 'ringing') return;
+    this.finish('canceled', 487);
+    this.safeLeg(() => this.options.leg.reject(487, 'Request Terminated'));
+  }
+
+  play(source: AudioSource, options: { signal: AbortSignal }): Promise<PlayResult> {
+    return playSource(this.options.media, source, this.options.services, options.signal);
+  }
+
+  onDtmf(listener: (key: string) => void): () => void {
+    return this.options.media.onDtmf((key) => listener(key));
+  }
+
+  record(options: RecordOptions): Promise<RecordResult> {
+    return recordCaller(this.options.media, options, this.options.services, {
+      accountSid: this.accountSid, callSid: this.sid, ended: this.ended, logger: this.logger,
+    });
+  }
+
+  // Ending -----------------------------------------------------------------------------------------------------
+
+  /** Moves to a final status once: media closed, `ended` fired, the record closed, the `completed` callback queued. */
+  finish(status: TerminalStatus, sipResponseCode: number | null): void {
+    if (!TRANSITIONS[this.phase].includes(status)) return; // already final
+    this.transition(status);
+    const endTime = this.clock.now();
+    const duration = this.startTime === null ? 0 : Math.max(0, Math.round((endTime - this.startTime) / 1000));
+    this.options.media.close();
+    this.endController.abort(new Error(`call ${status}`));
+    this.persist({ status, endTime, duration, startTime: this.startTime ?? this.createdAt }, () => {
+      this.options.callbacks?.progress(this.parameters(), { callDurationSeconds: duration, ...(sipResponseCode !== null ? { sipResponseCode } : {}) });
+    });
+    void this.writes.then(() => this.finishedResolve());
+  }
+
+  /** Ends the call at shutdown: BYE or 480, status as for a hangup. Synchronous. */
+  close(): void {
+    if (this.phase === 'ringing') {
+      this.finish('failed', 480);
+      this.safeLeg(() => this.options.leg.reject(480));
+    } else if (this.phase === 'in-progress') {
+      this.finish('completed', null);
+      void this.options.leg.hangup().catch(() => undefined);
+    }
+  }
+
+  private safeLeg(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.logger.warn({ err }, 'SIP leg refused the operation');
+    }
+  }
+
+  /** One store write after another, then the callback: the record is updated before anyone is told. */
+  private persist(patch: { status: CallStatus; startTime?: number; endTime?: number; duration?: number }, then: () => void): void {
+    this.writes = this.writes.then(async () => {
+      try {
+        await this.store.calls.update(this.sid, { ...patch, dateUpdated: this.clock.now() });
+      } catch (err) {
+        this.logger.error({ err, status: patch.status }, 'call record update failed');
+      }
+      try {
+        then();
+      } catch (err) {
+        this.logger.error({ err }, 'status callback failed');
+      }
+    });
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The call router (DESIGN "Data flow of a call"): an incoming SIP leg becomes a `Call` answered by its number's
+ * application. For each INVITE: resolve the route (404 / 403 refuse it), negotiate media (488 when the offer is not
+ * acceptable), write the `Call` record, send 180 Ringing, then run the application's TwiML until the call ends.
+ *
+ * Live calls are kept by CallSid for REST live control (`POST Calls/{Sid}.json`). Everything about one call runs
+ * inside its own try/catch and logs with its CallSid: one failing call never disturbs another.
+ */
+import { type Logger, newSid } from '../../core/index.js';
+import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
+import type { IncomingLeg } from '../../sip/index.js';
+import type { Store } from '../../store/index.js';
+import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../call-twiml.js';
+import type { DocumentSource } from '../twiml/interpreter.js';
+import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+import { Call } from '../call/call.js';
+import type { CallMediaServices } from '../call/call-media.js';
+import { callerOf, resolveRoute } from './route-resolver.js';
+
+/** A REST change to a live call (reference §1.2 Calls update). */
+export type LiveCallChange =
+  | { kind: 'redirect'; source: DocumentSource }
+  | { kind: 'status'; status: 'completed' | 'canceled' };
+
+/** Live control as the REST API sees it; implemented by the router for the calls this node holds. */
+export interface LiveCallControl {
+  /** 'not-live' when this node holds no such live call of the account. Resolves once a status change is stored. */
+  update(accountSid: string, callSid: string, change: LiveCallChange): Promise<'updated' | 'not-live'>;
+}
+
+export interface CallRouterOptions {
+  store: Store;
+  webhooks: VoiceWebhookServices;
+  media: CallMediaServices;
+  /** Per-call media settings; `address` is read per call (the SIP endpoint's advertised host is known late). */
+  session: Omit<MediaSessionOptions, 'address'> & { address: () => string };
+  logger: Logger;
+}
+
+interface LiveCall {
+  call: Call;
+  twiml: CallTwiml;
+}
+
+export class CallRouter implements LiveCallControl {
+  private readonly live = new Map<string, LiveCall>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: CallRouterOptions) {}
+
+  /** The SIP endpoint's `onInvite`. Never throws. */
+  onInvite(leg: IncomingLeg): void {
+    const task = this.route(leg).catch((err: unknown) => {
+      this.options.logger.error({ err, sipCallId: leg.callId }, 'incoming call failed');
+      if (leg.state === 'initial' || leg.state === 'early') {
+        try {
+          leg.reject(500, 'Server Internal Error');
+        } catch {
+          // already answered or ended
+        }
+      }
+    });
+    this.running.add(task);
+    void task.finally(() => this.running.delete(task));
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  async update(accountSid: string, callSid: string, change: LiveCallChange): Promise<'updated' | 'not-live'> {
+    const entry = this.live.get(callSid);
+    if (!entry || entry.call.accountSid !== accountSid || entry.call.state === 'ended') return 'not-live';
+    const { call, twiml } = entry;
+    if (change.kind === 'redirect') {
+      twiml.interpreter.redirect(change.source);
+      return 'updated';
+    }
+    if (call.state === 'ringing') call.cancel();
+    else if (change.status === 'completed') await call.hangup();
+    else return 'updated'; // canceled applies to unanswered calls only; an answered call goes on
+    await call.finished;
+    return 'updated';
+  }
+
+  /** Ends every live call (BYE, or 480 before answer) and waits until their records are final. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const { call } of this.live.values()) call.close();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async route(leg: IncomingLeg): Promise<void> {
+    const { store, logger } = this.options;
+    if (this.closed) {
+      leg.reject(503, 'Service Unavailable');
+      return;
+    }
+    const decision = await resolveRoute(store, leg.request);
+    if (legEnded(leg)) return;
+    if (!decision.ok) {
+      leg.reject(decision.status, decision.reason);
+      return;
+    }
+    const { route } = decision;
+    const { address, ...sessionOptions } = this.options.session;
+    const opened = await MediaSession.answer(leg.offer, { ...sessionOptions, address: address() });
+    if (!opened.ok) {
+      logger.info({ sipCallId: leg.callId, reason: opened.reason, detail: opened.detail }, 'SDP offer not acceptable');
+      if (!legEnded(leg)) leg.reject(opened.reason === 'no-port' ? 503 : 488, opened.reason === 'no-port' ? 'Service Unavailable' : 'Not Acceptable Here');
+      return;
+    }
+    if (legEnded(leg)) {
+      opened.session.close();
+      return;
+    }
+
+    const sid = newSid('CA');
+    const callLogger = logger.child({ callSid: sid });
+    const authToken = route.account.authToken;
+    const callbacks = route.statusCallback
+      ? new CallStatusCallbacks(
+          this.options.webhooks.callbacks,
+          { ...route.statusCallback, accountSid: route.account.sid, callSid: sid, authToken },
+          ['initiated', 'ringing', 'answered', 'completed'],
+          this.options.webhooks.clock,
+        )
+      : null;
+    const call = new Call({
+      sid, accountSid: route.account.sid, from: callerOf(leg.request), to: route.to, phoneNumberSid: route.number.sid,
+      leg, media: opened.session, answerSdp: opened.answer, services: this.options.media, callbacks, logger: callLogger,
+    });
+    const twiml = createCallTwiml(
+      { ...this.options.webhooks, logger: callLogger },
+      {
+        call, accountSid: route.account.sid, callSid: sid, authToken, parameters: () => call.parameters(),
+        voice: route.voice, fallback: route.fallback,
+      },
+    );
+    this.live.set(sid, { call, twiml });
+    try {
+      await call.create();
+      if (leg.state === 'initial') leg.progress(180);
+      const result = await twiml.run();
+      callLogger.debug({ result }, 'TwiML finished');
+      if (call.state !== 'ended') await call.hangup();
+    } catch (err) {
+      callLogger.error({ err }, 'call failed');
+      if (call.state === 'ringing') call.cancel();
+      else if (call.state !== 'ended') await call.hangup().catch(() => undefined);
+      if (call.state !== 'ended') call.close();
+    } finally {
+      this.live.delete(sid);
+      if (call.state !== 'ended') call.close();
+    }
+    await call.finished;
+  }
+}
+
+/** Read through a call so that TypeScript does not keep an earlier narrowing across awaits. */
+function legEnded(leg: IncomingLeg): boolean {
+  return leg.state === 'ended';
+}

@@ -1,0 +1,2 @@
+export { CallRouter, type CallRouterOptions, type LiveCallControl, type LiveCallChange } from './call-router.js';
+export { resolveRoute, numberCandidates, callerOf, type CallRoute, type RouteDecision } from './route-resolver.js';
