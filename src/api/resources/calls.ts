@@ -88,6 +88,34 @@ export function callsResource(ctx: ApiContext): FastifyPluginAsync {
       return serializeCall(call);
     });
 
+    // Live control (reference §1.2 Calls update): `Url`/`Method` or `Twiml` redirect the live call at once (the
+    // current verb stops); `Status=completed` hangs it up, `Status=canceled` refuses it while still ringing.
+    app.post<{ Params: SidParams }>('/Accounts/:AccountSid/Calls/:Sid.json', async (request) => {
+      const account = request.account!;
+      const call = await ctx.store.calls.getOwned(account.sid, request.params.Sid);
+      if (!call) throw notFound(instancePath(account.sid, request.params.Sid));
+      const params = new Params(request.form);
+      const url = params.url('Url');
+      const method: 'GET' | 'POST' = params.method('Method') === 'GET' ? 'GET' : 'POST';
+      const twiml = params.string('Twiml');
+      const status = params.oneOf('Status', ['completed', 'canceled'] as const);
+      const live = ctx.liveCalls;
+      const notLive = () =>
+        new TwilioError(ErrorCode.InvalidCallState, 400, `Call ${call.sid} is ${call.status}: only a call in progress can be modified`);
+      if (status !== undefined) {
+        if (!LIVE.has(call.status)) throw notLive();
+        if (status === 'canceled' && call.status === 'in-progress') throw notLive();
+        if (!live || (await live.update(account.sid, call.sid, { kind: 'status', status })) === 'not-live') throw notLive();
+      } else if (url || (twiml !== undefined && twiml !== '')) {
+        const source = url ? { kind: 'url' as const, url, method } : { kind: 'twiml' as const, twiml: twiml! };
+        if (!LIVE.has(call.status) || !live || (await live.update(account.sid, call.sid, { kind: 'redirect', source })) === 'not-live') {
+          throw notLive();
+        }
+      }
+      const updated = await ctx.store.calls.getOwned(account.sid, call.sid);
+      return serializeCall(updated ?? call);
+    });
+
     app.delete<{ Params: SidParams }>('/Accounts/:AccountSid/Calls/:Sid.json', async (request, reply) => {
       const call = await ctx.store.calls.getOwned(request.account!.sid, request.params.Sid);
       if (!call) throw notFound(instancePath(request.account!.sid, request.params.Sid));
