@@ -127,3 +127,35 @@ test('early wake-up and polling: armed before the deadline, fires at it', () => 
   assert.equal(clock.stats().maxLatenessMs, 0);
   clock.close();
 });
+
+test('real clock: the last part before a deadline is slept out (Atomics.wait), never fired early', async () => {
+  const clock = new PlayoutClock({ intervalMs: 5 });
+  const early: number[] = [];
+  let ticks = 0;
+  const keepAlive = setTimeout(() => undefined, 10_000); // the clock's timers are unref'd
+  await new Promise<void>((resolve) => {
+    clock.subscribe((_tick, deadline) => {
+      const now = performance.timeOrigin + performance.now();
+      if (now < deadline) early.push(deadline - now);
+      if (++ticks === 20) resolve();
+    });
+  });
+  clearTimeout(keepAlive);
+  clock.close();
+  assert.deepEqual(early, []);
+  assert.ok(clock.stats().ticks >= 20);
+});
+
+test('a remainder longer than blockWaitMs is polled, not blocked', () => {
+  const fake = new FakeClock(0);
+  const polls: Array<() => void> = [];
+  const clock = new PlayoutClock({ clock: fake, earlyWakeMs: 3, blockWaitMs: 1, poll: (cb) => { polls.push(cb); } });
+  const at: number[] = [];
+  clock.subscribe(() => at.push(fake.now()));
+  fake.advance(17); // 3 ms before the deadline: too long to block
+  assert.equal(polls.length, 1);
+  fake.advance(3);
+  polls.shift()?.();
+  assert.deepEqual(at, [20]);
+  clock.close();
+});
