@@ -1,0 +1,62 @@
+// Summarises a V8 .cpuprofile (node --cpu-prof) into the functions with the most self time, for
+// `BENCH_SIP_PROFILE=<rate> npm run bench:sip`.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface HotSpot {
+  name: string;
+  location: string;
+  selfMs: number;
+  share: number;
+}
+
+/** The functions with the most self time, and self time grouped by source file. */
+export function hotSpots(file: string, root: string, top = 20): { functions: HotSpot[]; files: HotSpot[]; totalMs: number } {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, HotSpot>();
+  const files = new Map<string, HotSpot>();
+  for (const [id, us] of selfUs) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = url ? shorten(url, root) : '';
+    const name = functionName || (url ? '(anonymous)' : '');
+    const fnKey = `${name} ${where}:${lineNumber + 1}`;
+    const fn = fns.get(fnKey) ?? { name: name || '(native)', location: where ? `${where}:${lineNumber + 1}` : '', selfMs: 0, share: 0 };
+    fn.selfMs += us / 1000;
+    fns.set(fnKey, fn);
+    const fileKey = where || name;
+    const f = files.get(fileKey) ?? { name: fileKey, location: '', selfMs: 0, share: 0 };
+    f.selfMs += us / 1000;
+    files.set(fileKey, f);
+  }
+  const finish = (m: Map<string, HotSpot>): HotSpot[] =>
+    [...m.values()].map((h) => ({ ...h, share: total ? (h.selfMs * 1000) / total : 0 })).sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
+  return { functions: finish(fns), files: finish(files), totalMs: total / 1000 };
+}
+
+function shorten(url: string, root: string): string {
+  const file = url.startsWith('file://') ? new URL(url).pathname : url;
+  if (file.startsWith(root)) return path.relative(root, file);
+  const nm = file.lastIndexOf('node_modules/');
+  return nm >= 0 ? file.slice(nm) : file;
+}
