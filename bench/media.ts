@@ -1,12 +1,22 @@
 /**
  * Media engine capacity on one core (`node --import tsx bench/media.ts`, wired as `npm run bench:media`).
  *
+ * (0) send path and clock, before/after in this process (`media-send.ts`): CPU µs per datagram of
+ *     `RtpSession.sendMedia` with one unconnected socket (the previous path) and with the connected send socket, next
+ *     to raw dgram variants (addressed, connected, scatter list, with callback) to show Node's and the kernel's share;
+ *     and the playout clock's own CPU with no stream (the former setImmediate polling vs the Atomics.wait sleep).
  * (a) playing streams: N RTP sessions each play a cached prompt (pre-encoded PCMU frames, 160 bytes / 20 ms) through
  *     a PlayoutStream on the one shared PlayoutClock, sending real UDP to a sink process on 127.0.0.1. N steps up until the clock
  *     misses its target (mean lateness ≤ 1 ms and worst ≤ 5 ms over the step, and every tick's work done within the
  *     20 ms interval); the figure is the last N that met it.
  * (b) full-duplex sessions: N sessions in N/2 connected pairs; every session receives 50 packets/s, decodes them to
  *     linear PCM into its recording buffer, and sends its own prompt on the shared clock. Same criterion.
+ * (c) the C reference (`media-rtpengine.ts`): rtpengine in userspace mode, pinned to one core, relays N streams of
+ *     50 PCMU packets/s from a sender process to a sink; its CPU per relayed packet comes from /proc/<pid>/stat. Each
+ *     figure's `reference` is rtpengine's counterpart where one exists (a relayed packet is a receive plus a send, the
+ *     work of a full-duplex session's packet pair, twice a playing stream's); the lateness figures have none, since
+ *     rtpengine has no playout clock. If rtpengine is missing or does not run, the reason is printed and references
+ *     stay null.
  *
  * The JS work runs on one thread, i.e. one core at a time; with MEDIA_BENCH_PIN=1 the process is also pinned to CPU 0
  * and the sink to CPU 1 (on a shared machine pinning only adds contention, so it is off by default). Each step lasts
@@ -16,7 +26,6 @@
  * process on a shared machine sets the worst case whatever the stream count, a robust one using the 99th percentile
  * (mean ≤ 1 ms, p99 ≤ 5 ms). The ramp goes on until the robust verdict fails; both figures are reported.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -24,43 +33,14 @@ import {
   PlayoutClock, PlayoutStream, RtpSession, G711Codec, mulawDecode, highResolutionClock, type TickHandler,
 } from '../src/media/index.js';
 import { type Figure, writeResults } from './results.js';
+import { LOCAL, pin, sleep, startSink } from './media-sink.js';
+import { clockIdleComparison, sendPathComparison, type SendPathResult } from './media-send.js';
+import { rtpengineReference, type RtpengineResult } from './media-rtpengine.js';
 
-
-const LOCAL = '127.0.0.1';
 const WARMUP_MS = 600;
 const MEASURE_MS = 2500;
 const MEAN_TARGET_MS = 1;
 const MAX_TARGET_MS = 5;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function pin(pid: number, cpu: number): boolean {
-  if (os.cpus().length < 2 || !process.env.MEDIA_BENCH_PIN) return false;
-  const r = spawnSync('taskset', ['-a', '-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-/** A sink process that counts datagrams on a UDP port and reports the count on request. */
-async function startSink(): Promise<{ port: number; count: () => Promise<number>; stop: () => void }> {
-  const code = `
-    const s = require('node:dgram').createSocket('udp4');
-    let n = 0;
-    s.on('message', () => { n++; });
-    s.bind(0, '${LOCAL}', () => { try { s.setRecvBufferSize(8 * 1024 * 1024); } catch {} process.send({ port: s.address().port }); });
-    process.on('message', () => process.send({ count: n }));
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  if (child.pid !== undefined) pin(child.pid, 1);
-  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
-  return {
-    port,
-    count: () => new Promise<number>((resolve) => {
-      child.once('message', (m) => resolve((m as { count: number }).count));
-      child.send('count');
-    }),
-    stop: () => { child.kill(); },
-  };
-}
-
 /** Ten seconds of a 440 Hz + 1 kHz prompt, pre-encoded to PCMU: the media cache's output for a `<Play>`. */
 function cachedPrompt(): Uint8Array {
   const pcm = new Int16Array(80000);
@@ -323,39 +303,85 @@ async function main(): Promise<void> {
   console.log(`media bench: node ${process.version}, ${os.cpus()[0]?.model ?? 'cpu'}, ${pinned ? 'pinned to CPU 0 (sink on CPU 1)' : 'not pinned'}`);
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const started = Date.now();
-  const a = await playingStreams((process.env.MEDIA_BENCH_STEPS_A ?? '250,500,1000,1500,2000,2500,3000,3500,4000,5000,6000,8000').split(',').map(Number));
+
+  // 0. The send path and the clock's own cost, before/after, in this process.
+  const send: SendPathResult = await sendPathComparison();
+  console.log(`send path A/B, ${send.sockets} sockets, median of ${send.rounds} interleaved rounds, CPU µs per datagram:`);
+  for (const [name, us] of Object.entries(send.perPacketUs)) console.log(`  ${name.padEnd(40)} ${us.toFixed(2)}`);
+  const idle = await clockIdleComparison();
+  for (const name of Object.keys(idle.idleCorePercent)) {
+    console.log(`playout clock with no stream, ${name}: ${idle.idleCorePercent[name]} % of a core, mean lateness ${idle.meanLatenessMs[name]} ms`);
+  }
+
+  // a, b. Patchbay on one thread.
+  const a = await playingStreams((process.env.MEDIA_BENCH_STEPS_A ?? '500,1000,1500,2000,2500,3000,3500,4000,5000,6000').split(',').map(Number));
   console.log(`  the sink process received ${(a.deliveredRatio * 100).toFixed(1)} % of all RTP packets sent (RTCP included)`);
   await sleep(1500); // let the first phase's 2,000+ sockets close and their garbage be collected
-  const b = await fullDuplex((process.env.MEDIA_BENCH_STEPS_B ?? '100,250,500,750,1000,1250,1500,2000,2500,3000,4000').split(',').map(Number));
+  const b = await fullDuplex((process.env.MEDIA_BENCH_STEPS_B ?? '250,500,750,1000,1250,1500,2000,2500,3000').split(',').map(Number));
+  await sleep(1000);
+
+  // c. The C reference: the same packet rate relayed by rtpengine on one core.
+  const r: RtpengineResult = await rtpengineReference(
+    (process.env.MEDIA_BENCH_STEPS_RTPENGINE ?? '500,1000,2000,2500,3000').split(',').map(Number),
+  );
+  if (!r.ok) console.log(`rtpengine reference: none (${r.reason})`);
+  else {
+    console.log(`rtpengine ${r.version}: ${r.cpuPerPacketUs.toFixed(2)} µs CPU per relayed packet (receive + send), `
+      + `${r.streamsMeasured} streams relayed at 50 packets/s on one core, ${r.streamsCpuBound} at full core by that CPU cost`);
+  }
+  const ref = (pick: (x: Extract<RtpengineResult, { ok: true }>) => number): number | null => (r.ok ? round(pick(r)) : null);
+  const sendBefore = send.perPacketUs['session, unconnected (before)'] ?? 0;
+  const sendAfter = send.perPacketUs['session, connected (after)'] ?? 0;
+
+  // Reference semantics: rtpengine relays (one receive + one send per packet), the work of one full-duplex session's
+  // packet pair; a playing stream only sends. Lateness has no rtpengine counterpart (it has no playout clock).
   const figures: Record<string, Figure> = {
-    media_playing_streams: { value: a.strictBest, unit: 'streams', target: 2000, better: 'higher', reference: null },
-    media_playing_streams_p99: { value: a.best, unit: 'streams', target: 2000, better: 'higher', reference: null },
+    media_playing_streams: { value: a.strictBest, unit: 'streams', target: 2000, better: 'higher', reference: ref((x) => x.streamsMeasured) },
+    media_playing_streams_p99: { value: a.best, unit: 'streams', target: 2000, better: 'higher', reference: ref((x) => x.streamsMeasured) },
     media_playing_mean_lateness: {
       value: round(a.at?.meanMs ?? 0), unit: 'ms', target: MEAN_TARGET_MS, better: 'lower', reference: null,
     },
     media_playing_p99_lateness: {
       value: round(a.at?.p99Ms ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
     },
-    media_full_duplex_sessions: { value: b.strictBest, unit: 'sessions', target: 1000, better: 'higher', reference: null },
-    media_full_duplex_sessions_p99: { value: b.best, unit: 'sessions', target: 1000, better: 'higher', reference: null },
+    media_full_duplex_sessions: {
+      value: b.strictBest, unit: 'sessions', target: 1000, better: 'higher', reference: ref((x) => x.streamsMeasured),
+    },
+    media_full_duplex_sessions_p99: {
+      value: b.best, unit: 'sessions', target: 1000, better: 'higher', reference: ref((x) => x.streamsMeasured),
+    },
     media_playing_cpu_per_packet: {
-      value: round(a.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: null,
+      value: round(a.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
     },
     // What one fully busy core could carry at that CPU cost, ignoring lateness: the ceiling the lateness-bound figures
     // approach on an idle machine.
     media_playing_streams_cpu_bound: {
       value: a.cpuPerPacketUs > 0 ? Math.floor(1e6 / (a.cpuPerPacketUs * 50)) : 0, unit: 'streams', target: 2000,
-      better: 'higher', reference: null,
+      better: 'higher', reference: ref((x) => x.streamsCpuBound),
     },
     media_full_duplex_cpu_per_session_tick: {
-      value: round(b.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: null,
+      value: round(b.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
     },
     media_full_duplex_sessions_cpu_bound: {
       value: b.cpuPerPacketUs > 0 ? Math.floor(1e6 / (b.cpuPerPacketUs * 50)) : 0, unit: 'sessions', target: 1000,
-      better: 'higher', reference: null,
+      better: 'higher', reference: ref((x) => x.streamsCpuBound),
     },
     media_full_duplex_p99_lateness: {
       value: round(b.at?.p99Ms ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
+    },
+    // The send path A/B of phase 0: RtpSession.sendMedia with one unconnected socket (before) and with the connected
+    // send socket (after), same process, same bursts.
+    media_send_cpu_per_packet_unconnected: {
+      value: round(sendBefore), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+    },
+    media_send_cpu_per_packet_connected: {
+      value: round(sendAfter), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+    },
+    media_clock_idle_cpu_poll: {
+      value: idle.idleCorePercent['poll (before)'] ?? 0, unit: '% core', target: null, better: 'lower', reference: null,
+    },
+    media_clock_idle_cpu: {
+      value: idle.idleCorePercent['Atomics.wait (after)'] ?? 0, unit: '% core', target: null, better: 'lower', reference: null,
     },
   };
 
