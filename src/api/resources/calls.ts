@@ -103,8 +103,8 @@ export function callsResource(ctx: ApiContext): FastifyPluginAsync {
       const notLive = () =>
         new TwilioError(ErrorCode.InvalidCallState, 400, `Call ${call.sid} is ${call.status}: only a call in progress can be modified`);
       if (status !== undefined) {
+        // `canceled` "will not affect calls already in progress" (reference §1.2): the call is returned unchanged.
         if (!LIVE.has(call.status)) throw notLive();
-        if (status === 'canceled' && call.status === 'in-progress') throw notLive();
         if (!live || (await live.update(account.sid, call.sid, { kind: 'status', status })) === 'not-live') throw notLive();
       } else if (url || (twiml !== undefined && twiml !== '')) {
         const source = url ? { kind: 'url' as const, url, method } : { kind: 'twiml' as const, twiml: twiml! };
