@@ -1,8 +1,14 @@
 /** Helpers shared by the media benchmarks: a UDP sink process, CPU pinning, sleeping. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
 export const LOCAL = '127.0.0.1';
+/**
+ * A relay keeps up when at least this share of what the sender sent in a window reached the sink in that window (the
+ * two counters are read over IPC a few ms apart, which at 100,000 packets/s is a percent or so).
+ */
+export const RELAYED_ENOUGH = 0.97;
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Pin `pid` (all threads) to `cpu` when MEDIA_BENCH_PIN is set (on a shared machine pinning only adds contention). */
@@ -40,4 +46,41 @@ export async function startSink(): Promise<Sink> {
     }),
     stop: () => { child.kill(); },
   };
+}
+
+/**
+ * A sink that never reads: its process blocks right after binding, so every datagram that reaches its socket is
+ * dropped by the kernel at the full receive queue and counted in /proc/net/udp's `drops` column. It costs no CPU of
+ * its own, which leaves the load generator's core to the sender (the relay phases), while the sending side still pays
+ * the full loopback delivery (only the reader's wake-up is saved, for every relay alike). `count` is the drop count.
+ */
+export async function startDroppingSink(): Promise<Sink> {
+  const code = `
+    const s = require('node:dgram').createSocket('udp4');
+    s.bind(0, '${LOCAL}', () => {
+      try { s.setRecvBufferSize(4096); } catch {}
+      process.send({ port: s.address().port }, () => {
+        setTimeout(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0), 50);
+      });
+    });
+  `;
+  const child: ChildProcess = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const port = await new Promise<number>((resolve) => child.once('message', (m) => resolve((m as { port: number }).port)));
+  await sleep(100);
+  return { port, pid: child.pid ?? 0, count: () => Promise.resolve(udpDrops(port, port)), stop: () => { child.kill('SIGKILL'); } };
+}
+
+/**
+ * Datagrams the kernel dropped at full receive queues (the `drops` column of /proc/net/udp), summed over the UDP
+ * sockets whose local port is in [min, max]: packets that reached a socket its owner did not read in time.
+ */
+export function udpDrops(min: number, max: number): number {
+  let drops = 0;
+  for (const line of readFileSync('/proc/net/udp', 'latin1').split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 13) continue;
+    const port = parseInt(cols[1].split(':')[1], 16);
+    if (port >= min && port <= max) drops += Number(cols[12]);
+  }
+  return drops;
 }

@@ -16,7 +16,10 @@
  *     figure's `reference` is rtpengine's counterpart where one exists (a relayed packet is a receive plus a send, the
  *     work of a full-duplex session's packet pair, twice a playing stream's); the lateness figures have none, since
  *     rtpengine has no playout clock. If rtpengine is missing or does not run, the reason is printed and references
- *     stay null.
+ *     stay null. CPU references are rtpengine's at the largest stream count both it and (d) relayed fully, since CPU
+ *     per packet falls as load rises (more sockets ready per poll) for both.
+ * (d) the like-for-like relay (`media-relay.ts`): Patchbay's MediaBridge between two RtpSessions per stream, pinned to
+ *     one core, relaying the same sender's streams to the same sink.
  *
  * The JS work runs on one thread, i.e. one core at a time; with MEDIA_BENCH_PIN=1 the process is also pinned to CPU 0
  * and the sink to CPU 1 (on a shared machine pinning only adds contention, so it is off by default). Each step lasts
@@ -33,9 +36,10 @@ import {
   PlayoutClock, PlayoutStream, RtpSession, G711Codec, mulawDecode, highResolutionClock, type TickHandler,
 } from '../src/media/index.js';
 import { type Figure, writeResults } from './results.js';
-import { LOCAL, pin, sleep, startSink } from './media-sink.js';
+import { LOCAL, RELAYED_ENOUGH, pin, sleep, startSink } from './media-sink.js';
 import { clockIdleComparison, sendPathComparison, type SendPathResult } from './media-send.js';
 import { rtpengineReference, type RtpengineResult } from './media-rtpengine.js';
+import { bridgeRelay } from './media-relay.js';
 
 const WARMUP_MS = 600;
 const MEASURE_MS = 2500;
@@ -322,13 +326,29 @@ async function main(): Promise<void> {
 
   // c. The C reference: the same packet rate relayed by rtpengine on one core.
   const r: RtpengineResult = await rtpengineReference(
-    (process.env.MEDIA_BENCH_STEPS_RTPENGINE ?? '500,1000,2000,2500,3000').split(',').map(Number),
+    (process.env.MEDIA_BENCH_STEPS_RELAY ?? '500,1000,1500,2000,2500').split(',').map(Number),
   );
   if (!r.ok) console.log(`rtpengine reference: none (${r.reason})`);
   else {
     console.log(`rtpengine ${r.version}: ${r.cpuPerPacketUs.toFixed(2)} µs CPU per relayed packet (receive + send), `
       + `${r.streamsMeasured} streams relayed at 50 packets/s on one core, ${r.streamsCpuBound} at full core by that CPU cost`);
   }
+  // d. Patchbay doing the same relay (MediaBridge between two RtpSessions per stream), same sender and sink.
+  await sleep(500);
+  const relay = await bridgeRelay((process.env.MEDIA_BENCH_STEPS_RELAY ?? '500,1000,1500,2000,2500').split(',').map(Number));
+  // Compare CPU per relayed packet at the largest stream count both relayed fully (CPU per packet falls with load:
+  // more sockets are ready per poll, so the wake-up cost is shared).
+  const relayedBoth = relay.steps.filter((x) => x.deliveredRatio >= RELAYED_ENOUGH && x.corePercent <= 95).map((x) => x.streams)
+    .filter((n) => r.ok && r.steps.some((y) => y.streams === n && y.deliveredRatio >= RELAYED_ENOUGH && y.corePercent <= 95));
+  const common = relayedBoth.length > 0 ? relayedBoth[relayedBoth.length - 1] : undefined;
+  const relayCpu = relay.steps.find((x) => x.streams === common)?.cpuPerPacketUs ?? relay.cpuPerPacketUs;
+  const engineRelayCpu = r.ok ? (r.steps.find((x) => x.streams === common)?.cpuPerPacketUs ?? r.cpuPerPacketUs) : 0;
+  if (relay.senderLimit !== undefined || (r.ok && r.senderLimit !== undefined)) {
+    console.log('  relay stream counts are lower bounds: the sender process, not the relay, ran out of CPU first');
+  }
+  console.log(`relay at ${common ?? '?'} streams: Patchbay ${relayCpu.toFixed(2)} µs, rtpengine ${r.ok ? engineRelayCpu.toFixed(2) : '-'} µs CPU per relayed packet`);
+  const engineCpuRef = r.ok && engineRelayCpu > 0 ? round(engineRelayCpu) : null;
+  const engineBoundRef = r.ok && engineRelayCpu > 0 ? Math.floor(1e6 / (engineRelayCpu * 50)) : null;
   const ref = (pick: (x: Extract<RtpengineResult, { ok: true }>) => number): number | null => (r.ok ? round(pick(r)) : null);
   const sendBefore = send.perPacketUs['session, unconnected (before)'] ?? 0;
   const sendAfter = send.perPacketUs['session, connected (after)'] ?? 0;
@@ -351,20 +371,20 @@ async function main(): Promise<void> {
       value: b.best, unit: 'sessions', target: 1000, better: 'higher', reference: ref((x) => x.streamsMeasured),
     },
     media_playing_cpu_per_packet: {
-      value: round(a.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+      value: round(a.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: engineCpuRef,
     },
     // What one fully busy core could carry at that CPU cost, ignoring lateness: the ceiling the lateness-bound figures
     // approach on an idle machine.
     media_playing_streams_cpu_bound: {
       value: a.cpuPerPacketUs > 0 ? Math.floor(1e6 / (a.cpuPerPacketUs * 50)) : 0, unit: 'streams', target: 2000,
-      better: 'higher', reference: ref((x) => x.streamsCpuBound),
+      better: 'higher', reference: engineBoundRef,
     },
     media_full_duplex_cpu_per_session_tick: {
-      value: round(b.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+      value: round(b.cpuPerPacketUs), unit: 'µs', target: null, better: 'lower', reference: engineCpuRef,
     },
     media_full_duplex_sessions_cpu_bound: {
       value: b.cpuPerPacketUs > 0 ? Math.floor(1e6 / (b.cpuPerPacketUs * 50)) : 0, unit: 'sessions', target: 1000,
-      better: 'higher', reference: ref((x) => x.streamsCpuBound),
+      better: 'higher', reference: engineBoundRef,
     },
     media_full_duplex_p99_lateness: {
       value: round(b.at?.p99Ms ?? 0), unit: 'ms', target: MAX_TARGET_MS, better: 'lower', reference: null,
@@ -372,10 +392,21 @@ async function main(): Promise<void> {
     // The send path A/B of phase 0: RtpSession.sendMedia with one unconnected socket (before) and with the connected
     // send socket (after), same process, same bursts.
     media_send_cpu_per_packet_unconnected: {
-      value: round(sendBefore), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+      value: round(sendBefore), unit: 'µs', target: null, better: 'lower', reference: engineCpuRef,
     },
     media_send_cpu_per_packet_connected: {
-      value: round(sendAfter), unit: 'µs', target: null, better: 'lower', reference: ref((x) => x.cpuPerPacketUs),
+      value: round(sendAfter), unit: 'µs', target: null, better: 'lower', reference: engineCpuRef,
+    },
+    // d. The like-for-like comparison: the same relay, Patchbay's MediaBridge vs rtpengine, same sender and sink.
+    media_relay_streams: {
+      value: relay.streamsMeasured, unit: 'streams', target: 2000, better: 'higher', reference: ref((x) => x.streamsMeasured),
+    },
+    media_relay_cpu_per_packet: {
+      value: round(relayCpu), unit: 'µs', target: null, better: 'lower', reference: engineCpuRef,
+    },
+    media_relay_streams_cpu_bound: {
+      value: relayCpu > 0 ? Math.floor(1e6 / (relayCpu * 50)) : 0, unit: 'streams', target: 2000, better: 'higher',
+      reference: engineBoundRef,
     },
     media_clock_idle_cpu_poll: {
       value: idle.idleCorePercent['poll (before)'] ?? 0, unit: '% core', target: null, better: 'lower', reference: null,
