@@ -84,8 +84,10 @@ export class Call implements CallControl {
     leg.delegate = {
       onBye: () => this.finish('completed', null),
       onCancel: () => this.finish('no-answer', 487),
+      // The leg reports its end before onBye/onCancel, so the reason decides the status here.
       onEnded: (reason) => {
-        if (reason === 'no-ack' || reason === 'failed') this.finish('failed', reason === 'no-ack' ? 408 : null);
+        if (reason === 'cancelled') this.finish('no-answer', 487);
+        else if (reason === 'no-ack' || reason === 'failed') this.finish('failed', reason === 'no-ack' ? 408 : null);
         else this.finish(this.phase === 'in-progress' ? 'completed' : 'no-answer', null);
       },
       onInfo: ({ contentType, body }) => {
@@ -155,7 +157,9 @@ export class Call implements CallControl {
     this.transition('in-progress');
     this.startTime = this.clock.now();
     const startTime = this.startTime;
-    this.persist({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(this.parameters()));
+    // Parameters as of this change: the callback runs after the store write, when the call may have moved on.
+    const params = this.parameters();
+    this.persist({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(params));
     this.answering = this.options.leg.accept(this.options.answerSdp).catch((err: unknown) => {
       // No ACK (the leg sends BYE itself) or the leg ended meanwhile: the leg's onEnded settles the status.
       this.logger.warn({ err }, 'answer was not acknowledged');
@@ -223,8 +227,9 @@ export class Call implements CallControl {
     const duration = this.startTime === null ? 0 : Math.max(0, Math.round((endTime - this.startTime) / 1000));
     this.options.media.close();
     this.endController.abort(new Error(`call ${status}`));
+    const params = this.parameters();
     this.persist({ status, endTime, duration, startTime: this.startTime ?? this.createdAt }, () => {
-      this.options.callbacks?.progress(this.parameters(), { callDurationSeconds: duration, ...(sipResponseCode !== null ? { sipResponseCode } : {}) });
+      this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(sipResponseCode !== null ? { sipResponseCode } : {}) });
     });
     void this.writes.then(() => this.finishedResolve());
   }

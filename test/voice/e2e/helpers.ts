@@ -28,10 +28,14 @@ export async function callWithSipp(
     for (const [key, value] of Object.entries(vars)) xml = xml.split(`@${key}@`).join(String(value));
     const file = path.join(dir, scenario);
     writeFileSync(file, xml);
-    return await runSipp(
-      ['-sf', file, '-s', number, '-m', '1', '-mi', '127.0.0.1', '-timeout', String(Math.ceil(deadlineMs / 1000)), `127.0.0.1:${sipPort}`],
-      deadlineMs + 5_000,
-    );
+    const args = ['-sf', file, '-s', number, '-m', '1', '-mi', '127.0.0.1', '-timeout', String(Math.ceil(deadlineMs / 1000)), `127.0.0.1:${sipPort}`];
+    for (let attempt = 1; ; attempt++) {
+      const result = await runSipp(args, deadlineMs + 5_000);
+      // SIPp also binds media port + 2 (video), which another process may hold: it fails before sending anything,
+      // so trying again with other ports is safe.
+      if (attempt < 3 && /Unable to bind|Address already in use/.test(result.errors + result.stderr)) continue;
+      return result;
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
