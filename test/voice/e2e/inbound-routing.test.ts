@@ -1,0 +1,106 @@
+/**
+ * End to end with SIPp: a number answered by its `VoiceApplicationSid` (the application's URL and status callback,
+ * not the number's), `<Pause>` as the first verb keeping the call ringing, DTMF by SIP INFO into a `<Gather>`, and
+ * a caller who cancels while the application is still thinking.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { type TestServer, startTestServer } from '../../helpers/server.js';
+import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
+import { SIPP, callWithSipp, eventually } from './helpers.js';
+
+const skip = !existsSync(SIPP) && 'SIPp not installed';
+
+describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeout: 120_000 }, () => {
+  let t: TestServer;
+  let app: AppServer;
+  let counter = 0;
+
+  before(async () => {
+    t = await startTestServer();
+    app = await startAppServer(t.authToken);
+  });
+  after(async () => {
+    await app?.close();
+    await t?.close();
+  });
+
+  const sipPort = () => t.server.sip.udp!.port;
+  const nextNumber = () => `+1500555${String(4000 + ++counter)}`;
+
+  it('a number with a VoiceApplicationSid is answered by the application, with its status callback', async () => {
+    app.route('/app/voice', twiml().say('The application speaking.').toString());
+    app.route('/app/status', { status: 204, type: null });
+    app.route('/number/voice', twiml().say('never').toString());
+    const application = await t.client().applications.create({
+      friendlyName: 'IVR', voiceUrl: app.url('/app/voice'), voiceMethod: 'GET', statusCallback: app.url('/app/status'),
+    });
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/number/voice'), voiceApplicationSid: application.sid });
+    const sipp = await callWithSipp('uac-until-bye.xml', sipPort(), number, { WAIT_MS: 30_000 });
+    assert.equal(sipp.code, 0, sipp.errors);
+    const [voice] = app.seen('/app/voice');
+    assert.equal(voice.method, 'GET');
+    assert.ok(voice.signatureValid);
+    assert.equal(voice.params.To, number);
+    assert.equal(app.seen('/number/voice').length, 0);
+    const statuses = await eventually(() => {
+      const seen = app.seen('/app/status');
+      return seen.length >= 4 ? seen : undefined;
+    }, 'the application\'s status callbacks');
+    assert.deepEqual(statuses.map((s) => s.params.CallStatus), ['initiated', 'ringing', 'in-progress', 'completed']);
+    assert.ok(statuses.every((s) => s.signatureValid && s.params.CallSid === voice.params.CallSid));
+  });
+
+  it('<Pause> as the first verb keeps the call ringing; the next verb answers it', async () => {
+    app.route('/pause/voice', () => {
+      const r = twiml();
+      r.pause({ length: 3 });
+      r.say('Answered now.');
+      return r.toString();
+    });
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/pause/voice') });
+    const sipp = callWithSipp('uac-until-bye.xml', sipPort(), number, { WAIT_MS: 30_000 });
+    const callSid = await eventually(() => app.seen('/pause/voice')[0]?.params.CallSid, 'the voice request');
+    const during = await t.client().calls(callSid).fetch();
+    assert.equal(during.status, 'ringing', 'not answered during the Pause');
+    assert.equal(during.startTime, null);
+    assert.equal((await sipp).code, 0);
+    const call = await t.client().calls(callSid).fetch();
+    assert.equal(call.status, 'completed');
+    assert.ok(call.startTime instanceof Date);
+  });
+
+  it('a key sent by SIP INFO (application/dtmf-relay) ends a <Gather>', async () => {
+    app.route('/info/voice', () => {
+      const r = twiml();
+      r.gather({ numDigits: 1, action: '/info/menu', timeout: 10 }).say('Press a key.');
+      return r.toString();
+    });
+    app.route('/info/menu', (req) => twiml().say(`You pressed ${req.params.Digits}.`).toString());
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/info/voice') });
+    const sipp = await callWithSipp('uac-info-dtmf.xml', sipPort(), number, { INFO_AT: 1_000, KEY: 7 });
+    assert.equal(sipp.code, 0, sipp.errors);
+    const [menu] = app.seen('/info/menu');
+    assert.equal(menu.params.Digits, '7');
+    assert.ok(menu.signatureValid);
+  });
+
+  it('the caller cancels while the application has not answered yet: 487, the call ends no-answer', async () => {
+    app.route('/cancel/voice', { hang: true });
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/cancel/voice') });
+    const sipp = await callWithSipp('uac-cancel.xml', sipPort(), number, { CANCEL_AFTER: 500 });
+    assert.equal(sipp.code, 0, sipp.errors);
+    const callSid = app.seen('/cancel/voice')[0].params.CallSid;
+    const call = await eventually(async () => {
+      const c = await t.client().calls(callSid).fetch();
+      return c.status === 'no-answer' ? c : undefined;
+    }, 'status no-answer');
+    assert.equal(call.duration, '0');
+    assert.ok(call.endTime instanceof Date);
+  });
+});
