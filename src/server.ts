@@ -105,6 +105,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         logger: logger.child({ component: 'media' }),
       },
       logger: logger.child({ component: 'calls' }),
+      bus,
     });
 
     const api = buildApi({

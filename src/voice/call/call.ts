@@ -45,6 +45,16 @@ export interface CallIdentity {
   phoneNumberSid: string | null;
 }
 
+/** What observers (the bus, metrics, the console) hear after each stored status change (STYLE item 7). */
+export interface CallStatusEvent {
+  callSid: string;
+  accountSid: string;
+  status: CallStatus;
+  direction: 'inbound';
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
 export interface CallOptions extends CallIdentity {
   leg: IncomingLeg;
   media: MediaSession;
@@ -54,6 +64,8 @@ export interface CallOptions extends CallIdentity {
   /** The number's or application's status callbacks; null when none is configured. */
   callbacks: CallStatusCallbacks | null;
   logger: Logger;
+  /** Told after every stored status change; off the control path, a throwing observer is only logged. */
+  observer?: (event: CallStatusEvent) => void;
 }
 
 export class Call implements CallControl {
@@ -118,6 +130,11 @@ export class Call implements CallControl {
     }));
     this.writes = insert.then(() => undefined, () => undefined);
     await insert;
+    try {
+      o.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: 'ringing', direction: 'inbound', timestamp: this.createdAt });
+    } catch (err) {
+      this.logger.error({ err }, 'call observer threw');
+    }
     o.callbacks?.progress({ ...this.parameters(), CallStatus: 'initiated' });
     o.callbacks?.progress(this.parameters());
   }
@@ -265,6 +282,11 @@ export class Call implements CallControl {
         then();
       } catch (err) {
         this.logger.error({ err }, 'status callback failed');
+      }
+      try {
+        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: 'inbound', timestamp: this.clock.now() });
+      } catch (err) {
+        this.logger.error({ err }, 'call observer threw');
       }
     });
   }

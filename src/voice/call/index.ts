@@ -1,2 +1,2 @@
-export { Call, type CallOptions, type CallIdentity, type TerminalStatus, InvalidCallTransitionError } from './call.js';
+export { Call, type CallOptions, type CallIdentity, type TerminalStatus, type CallStatusEvent, InvalidCallTransitionError } from './call.js';
 export { type CallMediaServices, playSource, recordCaller, mediaErrorCode, SAY_FAILED, type RecordContext } from './call-media.js';

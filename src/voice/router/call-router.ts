@@ -6,6 +6,7 @@
  * Live calls are kept by CallSid for REST live control (`POST Calls/{Sid}.json`). Everything about one call runs
  * inside its own try/catch and logs with its CallSid: one failing call never disturbs another.
  */
+import type { Bus } from '../../bus/index.js';
 import { type Logger, newSid } from '../../core/index.js';
 import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
 import type { IncomingLeg } from '../../sip/index.js';
@@ -35,6 +36,8 @@ export interface CallRouterOptions {
   /** Per-call media settings; `address` is read per call (the SIP endpoint's advertised host is known late). */
   session: Omit<MediaSessionOptions, 'address'> & { address: () => string };
   logger: Logger;
+  /** Every stored status change is published as `call.status` (DESIGN: voice/call ──events──► bus/). */
+  bus?: Bus;
 }
 
 interface LiveCall {
@@ -130,6 +133,9 @@ export class CallRouter implements LiveCallControl {
     const call = new Call({
       sid, accountSid: route.account.sid, from: callerOf(leg.request), to: route.to, phoneNumberSid: route.number.sid,
       leg, media: opened.session, answerSdp: opened.answer, services: this.options.media, callbacks, logger: callLogger,
+      observer: (event) => {
+        this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
+      },
     });
     const twiml = createCallTwiml(
       { ...this.options.webhooks, logger: callLogger },

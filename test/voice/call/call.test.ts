@@ -42,6 +42,7 @@ async function setup() {
   const playout = new PlayoutClock({ clock });
   const cache = await MediaCache.open({ dataDir: path.join(dataDir, 'media'), clock });
   const queue = new RecordingQueue();
+  const events: Array<{ callSid: string; status: string }> = [];
 
   async function newCall() {
     const outgoing = caller.invite({ uri: 'sip:+15005550001@10.0.0.2:5070', sdp: OFFER });
@@ -56,7 +57,7 @@ async function setup() {
     );
     const call = new Call({
       sid, accountSid: ACCOUNT, from: '+15551230000', to: '+15005550001', phoneNumberSid: null, leg, media: opened.session,
-      answerSdp: opened.answer, callbacks, logger: silentLogger(),
+      answerSdp: opened.answer, callbacks, logger: silentLogger(), observer: (e) => events.push({ callSid: e.callSid, status: e.status }),
       services: { cache, tts: null, store, clock, dataDir, publicUrl: () => 'http://127.0.0.1' },
     });
     return { call, leg, outgoing, media: opened.session, sid };
@@ -72,7 +73,7 @@ async function setup() {
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
-  return { store, clock, net, newCall, statuses, callbacks, close };
+  return { store, clock, net, newCall, statuses, callbacks, events, close };
 }
 
 test('answered, then the caller hangs up: ringing → in-progress → completed, stored before each callback', async () => {
@@ -104,6 +105,7 @@ test('answered, then the caller hangs up: ringing → in-progress → completed,
     assert.equal(final?.duration, 4);
     assert.equal(final?.endTime, t.clock.now());
     assert.deepEqual(t.statuses(sid), ['initiated', 'ringing', 'in-progress', 'completed']);
+    assert.deepEqual(t.events.filter((e) => e.callSid === sid).map((e) => e.status), ['ringing', 'in-progress', 'completed']);
   } finally {
     await t.close();
   }
