@@ -89,6 +89,24 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     assert.ok(menu.signatureValid);
   });
 
+  it('REST Status=canceled refuses a call that is still ringing with 487; the call ends canceled', async () => {
+    app.route('/rc/voice', () => {
+      const r = twiml();
+      r.pause({ length: 20 });
+      r.say('never');
+      return r.toString();
+    });
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/rc/voice') });
+    const sipp = callWithSipp('uac-refused.xml', sipPort(), number, {
+      STATUS: 487, PAYLOADS: '0 101', RTPMAPS: 'a=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000',
+    });
+    const callSid = await eventually(() => app.seen('/rc/voice')[0]?.params.CallSid, 'the voice request');
+    const canceled = await t.client().calls(callSid).update({ status: 'canceled' });
+    assert.equal(canceled.status, 'canceled');
+    assert.equal((await sipp).code, 0, 'SIPp got 487 Request Terminated');
+  });
+
   it('the caller cancels while the application has not answered yet: 487, the call ends no-answer', async () => {
     app.route('/cancel/voice', { hang: true });
     const number = nextNumber();
