@@ -49,22 +49,9 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
     this.enter('calling');
   }
 
-  /**
-   * The only way this machine changes state (STYLE §2): checks the from→to pair against TRANSITIONS, then runs the
-   * entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
-   * timer re-arming itself when it fires.
-   */
-  private transition(to: InviteClientTransactionState): void {
-    this.changeState(to);
-    this.enter(to);
-  }
 
-  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
-  abort(): void {
-    if (!this.terminated) this.transition('terminated');
-  }
 
-  private enter(state: InviteClientTransactionState): void {
+  protected enter(state: InviteClientTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'calling':

@@ -43,22 +43,9 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     return this.lastResponse?.status;
   }
 
-  /**
-   * The only way this machine changes state (STYLE §2): checks the from→to pair against TRANSITIONS, then runs the
-   * entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
-   * timer re-arming itself when it fires.
-   */
-  private transition(to: InviteServerTransactionState): void {
-    this.changeState(to);
-    this.enter(to);
-  }
 
-  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
-  abort(): void {
-    if (!this.terminated) this.transition('terminated');
-  }
 
-  private enter(state: InviteServerTransactionState): void {
+  protected enter(state: InviteServerTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'proceeding':

@@ -38,22 +38,9 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
     return this.lastResponse?.status;
   }
 
-  /**
-   * The only way this machine changes state (STYLE §2): checks the from→to pair against TRANSITIONS, then runs the
-   * entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
-   * timer re-arming itself when it fires.
-   */
-  private transition(to: NonInviteServerTransactionState): void {
-    this.changeState(to);
-    this.enter(to);
-  }
 
-  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
-  abort(): void {
-    if (!this.terminated) this.transition('terminated');
-  }
 
-  private enter(state: NonInviteServerTransactionState): void {
+  protected enter(state: NonInviteServerTransactionState): void {
     switch (state) {
       case 'trying':
         this.armTimer('guard', this.ctx.timers.F, () => {

@@ -49,6 +49,24 @@ export abstract class Transaction<S extends string> {
     this.ctx.logger?.trace({ transaction: this.kind, from, to }, 'sip transaction transition');
   }
 
+  /**
+   * The only way a machine changes state (STYLE §2): checks the from→to pair against the machine's table, then runs
+   * the entry actions of the new state — the only place timers are armed and cleared, apart from a retransmission
+   * timer re-arming itself when it fires.
+   */
+  protected transition(to: S): void {
+    this.changeState(to);
+    this.enter(to);
+  }
+
+  /** Entry actions of each state, defined by each machine. */
+  protected abstract enter(state: S): void;
+
+  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
+  abort(): void {
+    if (!this.terminated) this.transition(this.terminal);
+  }
+
   /** Entry action of Terminated, common to all machines: no timer survives, the owning table drops us. */
   protected enterTerminated(): void {
     for (const name of [...this.timers.keys()]) this.clearTimer(name);
@@ -91,7 +109,4 @@ export abstract class Transaction<S extends string> {
 
   /** The transport failed: the machine moves to Terminated and tells its TU. */
   protected abstract onTransportFailure(error: Error): void;
-
-  /** Tear down at once (the owner is closing); no TU notification. Idempotent. */
-  abstract abort(): void;
 }
