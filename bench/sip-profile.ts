@@ -21,11 +21,14 @@ export interface HotSpot {
   name: string;
   location: string;
   selfMs: number;
+  /** Share of the sampled time… */
   share: number;
+  /** …and of the busy (not idle) time. */
+  busyShare: number;
 }
 
 /** The functions with the most self time, and self time grouped by source file. */
-export function hotSpots(file: string, root: string, top = 20): { functions: HotSpot[]; files: HotSpot[]; totalMs: number } {
+export function hotSpots(file: string, root: string, top = 20): { functions: HotSpot[]; files: HotSpot[]; totalMs: number; busyMs: number } {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const selfUs = new Map<number, number>();
@@ -34,6 +37,9 @@ export function hotSpots(file: string, root: string, top = 20): { functions: Hot
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
   const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  let idle = 0;
+  for (const [id, us] of selfUs) if (byId.get(id)!.callFrame.functionName === '(idle)') idle += us;
+  const busy = total - idle;
   const fns = new Map<string, HotSpot>();
   const files = new Map<string, HotSpot>();
   for (const [id, us] of selfUs) {
@@ -41,17 +47,19 @@ export function hotSpots(file: string, root: string, top = 20): { functions: Hot
     const where = url ? shorten(url, root) : '';
     const name = functionName || (url ? '(anonymous)' : '');
     const fnKey = `${name} ${where}:${lineNumber + 1}`;
-    const fn = fns.get(fnKey) ?? { name: name || '(native)', location: where ? `${where}:${lineNumber + 1}` : '', selfMs: 0, share: 0 };
+    const fn = fns.get(fnKey) ?? { name: name || '(native)', location: where && lineNumber > 0 ? `${where}:${lineNumber + 1}` : where, selfMs: 0, share: 0, busyShare: 0 };
     fn.selfMs += us / 1000;
     fns.set(fnKey, fn);
     const fileKey = where || name;
-    const f = files.get(fileKey) ?? { name: fileKey, location: '', selfMs: 0, share: 0 };
+    const f = files.get(fileKey) ?? { name: fileKey, location: '', selfMs: 0, share: 0, busyShare: 0 };
     f.selfMs += us / 1000;
     files.set(fileKey, f);
   }
   const finish = (m: Map<string, HotSpot>): HotSpot[] =>
-    [...m.values()].map((h) => ({ ...h, share: total ? (h.selfMs * 1000) / total : 0 })).sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
-  return { functions: finish(fns), files: finish(files), totalMs: total / 1000 };
+    [...m.values()].map((h) => ({
+      ...h, share: total ? (h.selfMs * 1000) / total : 0, busyShare: busy && h.name !== '(idle)' ? (h.selfMs * 1000) / busy : 0,
+    })).sort((a, b) => b.selfMs - a.selfMs).slice(0, top);
+  return { functions: finish(fns), files: finish(files), totalMs: total / 1000, busyMs: busy / 1000 };
 }
 
 function shorten(url: string, root: string): string {

@@ -2,10 +2,10 @@
 // call rate for a fixed number of calls, with -trace_stat (cumulative counters) and -trace_rtt (every INVITE → 200
 // response time, in ms) read back afterwards.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os, { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { cpuSeconds, freeUdpPort, machineBusySeconds, spawnPinned, udpReceiveDrops } from './sip-procs.js';
+import { coreBusySeconds, cpuSeconds, makeTempDir, removeTempDir, freeUdpPort, freeUdpPorts, machineBusySeconds, spawnPinned, udpSocketDrops } from './sip-procs.js';
 
 /** The system under test runs on core 0; SIPp on core 1 (on a one-core machine they have to share). */
 export const SUT_CORE = 0;
@@ -19,6 +19,10 @@ export interface StepOptions {
   destination: string;
   rate: number;
   seconds: number;
+  /** UDP port of the system under test, for its socket's drop counter. */
+  sutPort: number;
+  /** UDP ports of other SIPp instances of the setup. */
+  extraSippPorts?: readonly number[];
   /** Processes whose CPU time is the system under test (target, or Kamailio). */
   targetPid: number | undefined;
   /** Other SIPp processes of the same setup (the UAS behind Kamailio), counted as SIPp's CPU. */
@@ -47,11 +51,15 @@ export interface StepResult {
   p90: number | null;
   p99: number | null;
   max: number | null;
-  /** UDP datagrams dropped by the kernel (full receive buffer) during the step, on any socket of the machine. */
-  udpDrops: number;
+  /** UDP datagrams the kernel dropped for a full receive buffer during the step: on the system under test's socket… */
+  sutDrops: number;
+  /** …and on SIPp's. */
+  sippDrops: number;
   /** Share of one core used over the step. */
   targetCpu: number;
   sippCpu: number;
+  /** How busy the system under test's core was, whoever used it (1 = saturated). */
+  sutCoreBusy: number;
   /** CPU used by everything else on the machine (other processes), in cores. */
   otherCpu: number;
   killed: boolean;
@@ -80,8 +88,8 @@ function percentile(sorted: Float64Array, p: number): number | null {
 /** Runs SIPp uac at `rate` calls/s for `seconds` against `destination`, pinned to the SIPp core. */
 export async function runStep(opts: StepOptions): Promise<StepResult> {
   const planned = Math.max(1, Math.round(opts.rate * opts.seconds));
-  const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-bench-sip-'));
-  const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const dir = makeTempDir('patchbay-bench-sip-');
+  const [sipPort, mediaPort] = [await freeUdpPort(), await freeUdpPorts(4)];
   // Up to two seconds of calls may be open at once; beyond that SIPp slows down, which shows as a missed rate.
   const limit = Math.max(1000, opts.rate * 2);
   const recvTimeoutMs = 10_000;
@@ -93,16 +101,20 @@ export async function runStep(opts: StepOptions): Promise<StepResult> {
     '-trace_stat', '-fd', '1', '-trace_rtt', '-rtt_freq', '1000', '-trace_err',
     opts.destination,
   ];
-  const cpu0 = { target: cpuSeconds(opts.targetPid), machine: machineBusySeconds(), drops: udpReceiveDrops(), extra: sum(opts.extraSippPids) };
+  const cpu0 = { target: cpuSeconds(opts.targetPid), machine: machineBusySeconds(), sutCore: coreBusySeconds(SUT_CORE), sutDrops: udpSocketDrops([opts.sutPort]), extra: sum(opts.extraSippPids) };
   const started = performance.now();
   const child: ChildProcess = spawnPinned(SIPP_CORE, opts.sipp, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   let sippCpuLast = 0;
   // SIPp's own CPU has to be read while it runs: once it has exited /proc forgets it.
+  // Likewise its socket's drop counter (the UAS behind Kamailio lives on, so it is read at the end).
+  let sippDrops = 0;
+  const extraDrops0 = udpSocketDrops(opts.extraSippPorts ?? []);
   const sampler = setInterval(() => {
     const s = cpuSeconds(child.pid);
     if (s > 0) sippCpuLast = s;
+    sippDrops = udpSocketDrops([sipPort]);
     const csv = readdirSync(dir).find((f) => f.endsWith('_.csv'));
     if (csv && opts.onProgress) {
       try {
@@ -133,9 +145,11 @@ export async function runStep(opts: StepOptions): Promise<StepResult> {
   clearInterval(sampler);
   const wall = (performance.now() - started) / 1000;
   const targetCpu = (cpuSeconds(opts.targetPid) - cpu0.target) / wall;
+  sippDrops += udpSocketDrops(opts.extraSippPorts ?? []) - extraDrops0;
   const sippCpu = (sippCpuLast + sum(opts.extraSippPids) - cpu0.extra) / wall;
   const machine = (machineBusySeconds() - cpu0.machine) / wall;
-  const udpDrops = udpReceiveDrops() - cpu0.drops;
+  const sutCoreBusy = (coreBusySeconds(SUT_CORE) - cpu0.sutCore) / wall;
+  const sutDrops = udpSocketDrops([opts.sutPort]) - cpu0.sutDrops;
 
   const files = readdirSync(dir);
   const statFile = files.find((f) => f.endsWith('_.csv'));
@@ -173,7 +187,7 @@ export async function runStep(opts: StepOptions): Promise<StepResult> {
     errors = text.split('\n').filter((l) => l.trim()).slice(0, 6).join('\n');
   }
   if (!statFile) errors = `SIPp wrote no statistics (exit ${child.exitCode ?? child.signalCode}): ${stderr.trim().slice(-600)}`;
-  rmSync(dir, { recursive: true, force: true });
+  removeTempDir(dir);
 
   const achievedCps = spanMs > 0 ? rtts.length / (spanMs / 1000) : 0;
   const p99 = percentile(rtts, 99);
@@ -185,7 +199,7 @@ export async function runStep(opts: StepOptions): Promise<StepResult> {
   return {
     rate: opts.rate, planned, successful, failed, retransmissions, achievedCps,
     p50: percentile(rtts, 50), p90: percentile(rtts, 90), p99, max: rtts.length ? rtts[rtts.length - 1]! : null,
-    udpDrops, targetCpu, sippCpu, otherCpu: Math.max(0, machine - targetCpu - sippCpu), killed, errors,
+    sutDrops, sippDrops, targetCpu, sippCpu, sutCoreBusy, otherCpu: Math.max(0, machine - targetCpu - sippCpu), killed, errors,
     passed: verdicts.length === 0, verdict: verdicts.join('; ') || 'ok',
   };
 }
@@ -201,8 +215,8 @@ function sum(pids: ReadonlyArray<number | undefined> | undefined): number {
  * stopped; the callee behind Kamailio.
  */
 export async function startUas(sipp: string, lifetimeSeconds: number): Promise<{ child: ChildProcess; port: number; dir: string }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-bench-sipp-uas-'));
-  const [port, mediaPort] = [await freeUdpPort(), await freeUdpPort()];
+  const dir = makeTempDir('patchbay-bench-sipp-uas-');
+  const [port, mediaPort] = [await freeUdpPort(), await freeUdpPorts(4)];
   const child = spawnPinned(SIPP_CORE, sipp, [
     '-sn', 'uas', '-i', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-buff_size', String(4 * 2 ** 20),
     '-max_recv_loops', '10000', '-timeout', `${lifetimeSeconds}s`, '-nostdin',

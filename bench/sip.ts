@@ -6,17 +6,20 @@
 //
 // Environment: BENCH_STEP_SECONDS (default 30), BENCH_SIP_RATES (comma-separated calls/s), BENCH_BUDGET_SECONDS
 // (default 540: steps that would end later are skipped), BENCH_SIP_PROFILE=<rate> (profile the target at one rate
-// with node --cpu-prof and print its hot spots instead of running the comparison).
+// with node --cpu-prof and print its hot spots instead of running the comparison), BENCH_SIP_NICE=<n> (run the
+// system under test and SIPp at this niceness, e.g. -10 as root on a busy machine), BENCH_SIP_TARGET=<file> (another
+// target script speaking bench/sip-target.ts's stdout protocol, to try a change to the stack without editing this),
+// BENCH_SIP_KAMAILIO=0 (skip the reference).
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Figure, writeResults } from './results.js';
 import { hotSpots } from './sip-profile.js';
-import { freeUdpPort, killAll, spawnPinned, stop, which } from './sip-procs.js';
+import { freeUdpPort, killAll, makeTempDir, removeTempDir, spawnPinned, stop, which } from './sip-procs.js';
 import { SIPP_CORE, SUT_CORE, T1_MS, runStep, startUas, type LiveCounters, type StepResult } from './sip-sipp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,9 +55,9 @@ if (!which('taskset')) {
   console.error('bench:sip needs taskset (util-linux) to pin processes to cores.');
   process.exit(1);
 }
-const kamailio = which('kamailio');
+const kamailio = process.env.BENCH_SIP_KAMAILIO === '0' ? undefined : which('kamailio');
 const kamailioVersion = kamailio ? versionOf(kamailio) : undefined;
-const sippVersion = /SIPp v[\w.-]+/.exec(run(sipp, ['-v']))?.[0] ?? 'SIPp';
+const sippVersion = /SIPp v[\w.-]+/.exec(run(sipp, ['-v']))?.[0]?.replace(/\.$/, '') ?? 'SIPp';
 if (os.cpus().length < 2) console.log('WARNING: one CPU only: the system under test and SIPp share it; figures are low.');
 
 function run(cmd: string, args: string[]): string {
@@ -83,7 +86,7 @@ interface Target {
 async function startTarget(profileDir?: string): Promise<Target> {
   const args = [
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-    '--import', 'tsx', path.join(here, 'sip-target.ts'),
+    '--import', 'tsx', process.env.BENCH_SIP_TARGET ? path.resolve(process.env.BENCH_SIP_TARGET) : path.join(here, 'sip-target.ts'),
   ];
   const child = spawnPinned(SUT_CORE, process.execPath, args, { cwd: root, stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout! });
@@ -111,7 +114,7 @@ async function startTarget(profileDir?: string): Promise<Target> {
 // ---- the table ----------------------------------------------------------------------------------------------
 
 const live = process.stdout.isTTY;
-const HEADER = '  calls/s    calls  failed  retrans  drops  achieved   p50   p90   p99   max ms   CPU sut  sipp  other   verdict';
+const HEADER = '  calls/s    calls  failed  retrans  drops sut/sipp  achieved   p50   p90   p99   max ms   CPU sut  sipp  other core0   verdict';
 
 function ms(v: number | null): string {
   return (v === null ? '-' : String(v)).padStart(5);
@@ -124,10 +127,10 @@ function pct(v: number): string {
 function row(r: StepResult): string {
   const notes = [r.passed ? 'ok' : r.verdict];
   if (r.sippCpu >= SIPP_BOUND) notes.push('SIPp near its core limit');
-  if (r.otherCpu >= 0.25) notes.push(`other processes busy (${r.otherCpu.toFixed(1)} cores)`);
-  return `  ${String(r.rate).padStart(7)} ${String(r.successful).padStart(8)} ${String(r.failed).padStart(7)} ${String(r.retransmissions).padStart(8)} ${String(r.udpDrops).padStart(6)}`
+  if (noisy(r)) notes.push(`other processes busy (${r.otherCpu.toFixed(1)} cores)`);
+  return `  ${String(r.rate).padStart(7)} ${String(r.successful).padStart(8)} ${String(r.failed).padStart(7)} ${String(r.retransmissions).padStart(8)} ${`${r.sutDrops}/${r.sippDrops}`.padStart(15)}`
     + ` ${Math.round(r.achievedCps).toString().padStart(9)} ${ms(r.p50)} ${ms(r.p90)} ${ms(r.p99)} ${ms(r.max)}    `
-    + `  ${pct(r.targetCpu)} ${pct(r.sippCpu)} ${pct(r.otherCpu)}   ${notes.join('; ')}`;
+    + `  ${pct(r.targetCpu)} ${pct(r.sippCpu)} ${pct(r.otherCpu)} ${pct(r.sutCoreBusy)}   ${notes.join('; ')}`;
 }
 
 function progress(rate: number): (c: LiveCounters) => void {
@@ -142,29 +145,49 @@ function clearLive(): void {
   if (live) process.stdout.write('\r' + ' '.repeat(100) + '\r');
 }
 
-async function step(destination: string, rate: number, seconds: number, sutPid: number | undefined, extraSipp: Array<number | undefined>): Promise<StepResult> {
+/** What a step drives: the system under test's address and process, and the SIPp uas behind it, if any. */
+interface Setup {
+  port: number;
+  pid: number | undefined;
+  uas?: { pid: number | undefined; port: number };
+}
+
+async function step(setup: Setup, rate: number, seconds: number): Promise<StepResult> {
   const r = await runStep({
-    sipp: sipp!, destination, rate, seconds, targetPid: sutPid, extraSippPids: extraSipp, onProgress: progress(rate),
+    sipp: sipp!, destination: `127.0.0.1:${setup.port}`, rate, seconds, sutPort: setup.port, targetPid: setup.pid,
+    extraSippPids: setup.uas ? [setup.uas.pid] : [], extraSippPorts: setup.uas ? [setup.uas.port] : [],
+    onProgress: progress(rate),
   });
   clearLive();
   return r;
 }
 
 /** Steps through `rates` until a step does not pass or the time budget would be exceeded. */
-async function ladder(destination: string, rates: number[], sutPid: number | undefined, extraSipp: Array<number | undefined> = []): Promise<{ steps: StepResult[]; budgetHit: boolean }> {
+async function ladder(setup: Setup, rates: number[]): Promise<{ steps: StepResult[]; budgetHit: boolean }> {
   const steps: StepResult[] = [];
   for (const rate of rates) {
     if (elapsed() + STEP_SECONDS + 5 > BUDGET_SECONDS) {
       console.log(`  (time budget of ${BUDGET_SECONDS} s reached: ${rate} calls/s and above not run)`);
       return { steps, budgetHit: true };
     }
-    const r = await step(destination, rate, STEP_SECONDS, sutPid, extraSipp);
+    let r = await step(setup, rate, STEP_SECONDS);
+    // Other processes on a shared machine can take the core from the system under test: a step that failed while
+    // they were busy is run again (twice at most) before it counts.
+    for (let retry = 1; !r.passed && noisy(r) && retry <= 2 && elapsed() + STEP_SECONDS + 5 <= BUDGET_SECONDS; retry++) {
+      console.log(`${row(r)}  → busy machine, step run again`);
+      r = await step(setup, rate, STEP_SECONDS);
+    }
     console.log(row(r));
     if (r.errors) console.log(r.errors.split('\n').map((l) => `      | ${l.slice(0, 150)}`).join('\n'));
     steps.push(r);
     if (!r.passed) break;
   }
   return { steps, budgetHit: false };
+}
+
+/** Other processes used a good share of the machine during the step. */
+function noisy(r: StepResult): boolean {
+  return r.otherCpu >= 0.25;
 }
 
 function best(steps: StepResult[]): StepResult | undefined {
@@ -174,13 +197,12 @@ function best(steps: StepResult[]): StepResult | undefined {
 // ---- profile mode -------------------------------------------------------------------------------------------
 
 if (PROFILE_RATE !== undefined) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-sip-prof-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-sip-prof-')); // kept: its path is printed
   console.log(`bench:sip profile — Patchbay target under node --cpu-prof, warm-up then ${STEP_SECONDS} s at ${PROFILE_RATE} calls/s`);
   const target = await startTarget(dir);
-  const destination = `127.0.0.1:${target.port}`;
-  await step(destination, WARMUP.rate, WARMUP.seconds, target.pid, []);
+  await step(target, WARMUP.rate, WARMUP.seconds);
   console.log(HEADER);
-  console.log(row(await step(destination, PROFILE_RATE, STEP_SECONDS, target.pid, [])));
+  console.log(row(await step(target, PROFILE_RATE, STEP_SECONDS)));
   console.log('  target:', JSON.stringify(await target.stats()));
   await stop(target.child, 10_000);
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
@@ -189,10 +211,13 @@ if (PROFILE_RATE !== undefined) {
     process.exit(1);
   }
   const spots = hotSpots(path.join(dir, file), root, 25);
-  console.log(`\n  self time, top functions (of ${(spots.totalMs / 1000).toFixed(1)} s sampled, warm-up included):`);
-  for (const h of spots.functions) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.name.padEnd(40)} ${h.location}`);
-  console.log('\n  self time by file:');
-  for (const h of spots.files) console.log(`  ${(h.share * 100).toFixed(1).padStart(5)}%  ${h.name}`);
+  const share = (h: { share: number; busyShare: number }): string =>
+    `${(h.share * 100).toFixed(1).padStart(5)}%  ${h.busyShare ? `${(h.busyShare * 100).toFixed(1).padStart(5)}%` : '      '}`;
+  console.log(`\n  self time, top functions (${(spots.totalMs / 1000).toFixed(1)} s sampled, ${(spots.busyMs / 1000).toFixed(1)} s busy, warm-up included)`);
+  console.log('  of all  of busy');
+  for (const h of spots.functions) console.log(`  ${share(h)}  ${h.name.padEnd(40)} ${h.location}`);
+  console.log('\n  self time by file\n  of all  of busy');
+  for (const h of spots.files) console.log(`  ${share(h)}  ${h.name}`);
   console.log(`\n  profile: ${path.join(dir, file)}`);
   process.exit(0);
 }
@@ -204,11 +229,10 @@ console.log(`  pass = zero failed calls, ≥ 95% of the offered rate achieved, p
 
 console.log(`\nPatchbay SIP stack (TransportLayer + UserAgent, UDP), auto-answering 200 + SDP, accepting BYE`);
 const target = await startTarget();
-const pbDestination = `127.0.0.1:${target.port}`;
-const warm = await step(pbDestination, WARMUP.rate, WARMUP.seconds, target.pid, []);
+const warm = await step(target, WARMUP.rate, WARMUP.seconds);
 console.log(`  warm-up: ${WARMUP.seconds} s at ${WARMUP.rate} calls/s, ${warm.successful} calls, ${warm.failed} failed (not counted)`);
 console.log(HEADER);
-const pb = await ladder(pbDestination, RATES, target.pid);
+const pb = await ladder(target, RATES);
 const pbStats = await target.stats().catch(() => undefined);
 if (pbStats) {
   console.log(`  target afterwards: rss ${pbStats.rssMiB} MiB, heap ${pbStats.heapMiB} MiB, ${pbStats.transactions} live transactions,`
@@ -221,7 +245,9 @@ let kamSteps: StepResult[] = [];
 let kamNote: string;
 let kamBudgetHit = false;
 if (!kamailio) {
-  kamNote = 'Kamailio is not installed (Debian: apt-get install -y kamailio): no reference figures';
+  kamNote = process.env.BENCH_SIP_KAMAILIO === '0'
+    ? 'Kamailio skipped (BENCH_SIP_KAMAILIO=0): no reference figures'
+    : 'Kamailio is not installed (Debian: apt-get install -y kamailio): no reference figures';
   console.log(`\n${kamNote}`);
 } else {
   console.log(`\n${kamailioVersion} (C reference): t_relay, one UDP worker, to a SIPp uas on core ${SIPP_CORE} (SIPp CPU = uac + uas)`);
@@ -229,7 +255,7 @@ if (!kamailio) {
   const startAt = Math.max(0, RATES.indexOf(pbBest?.rate ?? RATES[0]!));
   const uas = await startUas(sipp, Math.ceil(BUDGET_SECONDS + 120));
   const kport = await freeUdpPort();
-  const tmp = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-kamailio-'));
+  const tmp = makeTempDir('patchbay-bench-kamailio-');
   const kam = spawnPinned(SUT_CORE, kamailio, [
     '-f', path.join(here, 'fixtures', 'sip', 'kamailio.cfg'), '-DD', '-E', '-m', '1024', '-M', '16',
     '-A', `UAS_PORT=${uas.port}`, '-l', `udp:127.0.0.1:${kport}`,
@@ -250,21 +276,21 @@ if (!kamailio) {
     kamNote = `Kamailio did not start: ${kamOutput.trim().split('\n').slice(-3).join(' | ')}`;
     console.log(`  ${kamNote}`);
   } else {
-    const destination = `127.0.0.1:${kport}`;
+    const setup: Setup = { port: kport, pid: kam.pid, uas: { pid: uas.child.pid, port: uas.port } };
     console.log(HEADER);
-    const upward = await ladder(destination, RATES.slice(startAt), kam.pid, [uas.child.pid]);
+    const upward = await ladder(setup, RATES.slice(startAt));
     kamSteps = upward.steps;
     kamBudgetHit = upward.budgetHit;
     if (kamSteps.length > 0 && !kamSteps[0]!.passed) {
-      const downward = await ladder(destination, RATES.slice(0, startAt).reverse(), kam.pid, [uas.child.pid]);
+      const downward = await ladder(setup, RATES.slice(0, startAt).reverse());
       kamSteps.push(...downward.steps);
     }
     kamNote = `${kamailioVersion}, t_relay, children=1, pinned to one core, to a SIPp uas`;
   }
   await stop(kam);
   await stop(uas.child);
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(uas.dir, { recursive: true, force: true });
+  removeTempDir(tmp);
+  removeTempDir(uas.dir);
 }
 
 // ---- summary and results ------------------------------------------------------------------------------------
@@ -275,13 +301,13 @@ const kamLowerBound = kamBest !== undefined && kamSteps.every((s) => s.passed);
 const kamSame = kamSteps.find((s) => s.rate === pbBest?.rate);
 const pbFail = pb.steps.find((s) => !s.passed);
 const sippBound = [...pb.steps, ...kamSteps].filter((s) => s.sippCpu >= SIPP_BOUND);
-const noisy = [...pb.steps, ...kamSteps].filter((s) => s.otherCpu >= 0.25);
+const noisySteps = [...pb.steps, ...kamSteps].filter(noisy);
 
 const notes: string[] = [];
 if (pbFail) notes.push(`Patchbay stopped at ${pbFail.rate} calls/s: ${pbFail.verdict} (target CPU ${pct(pbFail.targetCpu).trim()})`);
 if (kamLowerBound) notes.push(`Kamailio passed every step it ran (to ${kamBest!.rate} calls/s${kamBudgetHit ? ', time budget reached' : ', end of the ladder'}): its figure is a lower bound`);
 if (sippBound.length) notes.push(`SIPp used ≥ ${SIPP_BOUND * 100}% of its core at ${sippBound.map((s) => s.rate).join(', ')} calls/s: SIPp itself may be the limit there`);
-if (noisy.length) notes.push(`other processes used ≥ 0.25 cores at ${noisy.map((s) => s.rate).join(', ')} calls/s: those steps may read low`);
+if (noisySteps.length) notes.push(`other processes used ≥ 0.25 cores at ${noisySteps.map((s) => s.rate).join(', ')} calls/s: those steps may read low`);
 
 console.log('\nResult');
 const pbLine = pbBest
