@@ -197,15 +197,3 @@ export function udpSocketDrops(ports: readonly number[]): number {
   }
   return drops;
 }
-
-/** Busy CPU seconds of one core (from its cpuN line in /proc/stat). */
-export function coreBusySeconds(core: number): number {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `));
-    if (!line) return 0;
-    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user! + nice! + system! + irq! + softirq! + steal!) / TICKS_PER_SECOND;
-  } catch {
-    return 0;
-  }
-}
