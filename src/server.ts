@@ -107,6 +107,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger: logger.child({ component: 'calls' }),
       bus,
     });
+    new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount); } });
 
     const api = buildApi({
       store,

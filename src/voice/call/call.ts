@@ -251,15 +251,24 @@ export class Call implements CallControl {
     void this.writes.then(() => this.finishedResolve());
   }
 
-  /** Ends the call at shutdown: BYE or 480, status as for a hangup. Synchronous. */
-  close(): void {
+  /**
+   * Ends the call at shutdown: 480 before answer (status failed), else BYE (status completed). Resolves when the BYE
+   * transaction is over, so that the transports are not closed under it.
+   */
+  shutdown(): Promise<void> {
     if (this.phase === 'ringing') {
       this.finish('failed', 480);
       this.safeLeg(() => this.options.leg.reject(480));
-    } else if (this.phase === 'in-progress') {
-      this.finish('completed', null);
-      void this.options.leg.hangup().catch(() => undefined);
+      return Promise.resolve();
     }
+    if (this.phase !== 'in-progress') return Promise.resolve();
+    this.finish('completed', null);
+    return this.options.leg.hangup().catch((err: unknown) => this.logger.warn({ err }, 'BYE failed'));
+  }
+
+  /** Synchronous variant of `shutdown()` for error paths: the BYE is sent, not waited for. */
+  close(): void {
+    void this.shutdown();
   }
 
   private safeLeg(fn: () => void): void {

@@ -87,10 +87,17 @@ export class CallRouter implements LiveCallControl {
     return 'updated';
   }
 
-  /** Ends every live call (BYE, or 480 before answer) and waits until their records are final. */
-  async close(): Promise<void> {
+  /**
+   * Ends every live call (BYE, or 480 before answer), waits for the BYE transactions (at most `byeWaitMs`, default
+   * 2 s) and until the records are final.
+   */
+  async close(byeWaitMs = 2_000): Promise<void> {
     this.closed = true;
-    for (const { call } of this.live.values()) call.close();
+    const byes = Promise.allSettled([...this.live.values()].map(({ call }) => call.shutdown()));
+    const { clock } = this.options.webhooks;
+    let timer: ReturnType<typeof clock.setTimeout> | undefined;
+    await Promise.race([byes, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, byeWaitMs)))]);
+    clock.clearTimeout(timer);
     await Promise.allSettled([...this.running]);
   }
 

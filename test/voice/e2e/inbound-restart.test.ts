@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
+import { sqliteDatabase } from '../../helpers/databases.js';
 import { LocalRequestClient, type TestServer, startTestServer } from '../../helpers/server.js';
 import { freeUdpPort } from '../../sip/ua/sipp.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
@@ -103,5 +104,40 @@ describe('a restart after a crash', { skip, timeout: 120_000 }, () => {
     const wav = inspectWav(Buffer.from(await (await fetch(recording.mediaUrl)).arrayBuffer()));
     assert.equal(Math.round(wav.seconds), Number(recording.duration));
     assert.ok(wav.rms > 300, `the recorded speech survived the crash (RMS ${wav.rms.toFixed(0)} over ${wav.seconds} s)`);
+  });
+});
+
+describe('a graceful stop', { skip, timeout: 60_000 }, () => {
+  it('hangs up live calls with BYE and closes their records before the store closes', async () => {
+    const database = sqliteDatabase();
+    let server: TestServer | undefined;
+    try {
+      server = await startTestServer({}, { ...database, drop: async () => undefined });
+      const running = server;
+      const appForAccount = await startAppServer(running.authToken);
+      appForAccount.route('/stop/voice', () => {
+        const r = twiml();
+        r.say('Hello.');
+        r.pause({ length: 60 });
+        return r.toString();
+      });
+      await running.client().incomingPhoneNumbers.create({ phoneNumber: '+15005550302', voiceUrl: appForAccount.url('/stop/voice') });
+      const sipp = callWithSipp('uac-until-bye.xml', running.server.sip.udp!.port, '+15005550302', { WAIT_MS: 30_000 });
+      const callSid = await eventually(() => appForAccount.seen('/stop/voice')[0]?.params.CallSid, 'the voice request');
+      await eventually(async () => ((await running.client().calls(callSid).fetch()).status === 'in-progress' ? true : undefined), 'the answer');
+      await running.server.close();
+      server = undefined;
+      const result = await sipp;
+      assert.equal(result.code, 0, `SIPp received our BYE: ${result.errors} ${result.stdout.slice(-1500)}`);
+      await appForAccount.close();
+
+      server = await startTestServer({}, { ...database, drop: async () => undefined });
+      const call = await server.client().calls(callSid).fetch();
+      assert.equal(call.status, 'completed');
+      assert.ok(call.endTime instanceof Date);
+    } finally {
+      await server?.server.close();
+      await database.drop();
+    }
   });
 });
