@@ -266,6 +266,17 @@ export class Call implements CallControl {
     return this.options.leg.hangup().catch((err: unknown) => this.logger.warn({ err }, 'BYE failed'));
   }
 
+  /** An internal error ended the call: refused with `status` before answer, BYE after; the call ends `failed`. */
+  fail(status = 500): void {
+    if (this.phase === 'ringing') {
+      this.finish('failed', status);
+      this.safeLeg(() => this.options.leg.reject(status));
+    } else if (this.phase === 'in-progress') {
+      this.finish('failed', null);
+      void this.options.leg.hangup().catch((err: unknown) => this.logger.warn({ err }, 'BYE failed'));
+    }
+  }
+
   /** Synchronous variant of `shutdown()` for error paths: the BYE is sent, not waited for. */
   close(): void {
     void this.shutdown();

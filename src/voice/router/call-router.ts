@@ -160,9 +160,7 @@ export class CallRouter implements LiveCallControl {
       if (call.state !== 'ended') await call.hangup();
     } catch (err) {
       callLogger.error({ err }, 'call failed');
-      if (call.state === 'ringing') call.cancel();
-      else if (call.state !== 'ended') await call.hangup().catch(() => undefined);
-      if (call.state !== 'ended') call.close();
+      call.fail(500);
     } finally {
       this.live.delete(sid);
       if (call.state !== 'ended') call.close();

@@ -193,3 +193,19 @@ test('DTMF by SIP INFO (application/dtmf-relay) reaches onDtmf listeners', async
     await t.close();
   }
 });
+
+test('an internal error before answer refuses the call with 500; the call ends failed', async () => {
+  const t = await setup();
+  try {
+    const { call, outgoing, sid } = await t.newCall();
+    await call.create();
+    call.fail(500);
+    await flush();
+    await assert.rejects(outgoing.answer, (err: unknown) => err instanceof SipError && err.status === 500);
+    await call.finished;
+    assert.equal((await t.store.calls.get(sid))?.status, 'failed');
+    assert.equal(t.callbacks(sid).at(-1)?.SipResponseCode, '500');
+  } finally {
+    await t.close();
+  }
+});
