@@ -88,10 +88,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Voice: webhooks, status callbacks, the shared playout clock and RTP ports, and the call router.
     const webhookAgent = createWebhookAgent();
     const playout = new PlayoutClock({ logger });
-    started.push({ name: 'voice-services', stop: async () => { playout.close(); await webhookAgent.close(); } });
     const webhookClient = new WebhookClient({ dispatcher: webhookAgent, clock, timeoutMs: options.webhookTimeoutMs });
     const notifications: NotificationSink = { record: (n) => store.notifications.create(n).then(() => undefined) };
     const callbacks = new StatusCallbackSender({ client: webhookClient, notifications, clock, logger: logger.child({ component: 'status-callbacks' }) });
+    started.push({
+      name: 'voice-services',
+      stop: async () => {
+        playout.close();
+        // The last status callbacks (calls ended by the stop) get a moment to go out before the HTTP client closes.
+        let timer: ReturnType<Clock['setTimeout']> | undefined;
+        await Promise.race([callbacks.idle(), new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, 2_000)))]);
+        clock.clearTimeout(timer);
+        // Requests still hanging (a webhook that never answers) are cut, not waited for.
+        await webhookAgent.destroy();
+      },
+    });
     let sipHost = config.host;
     const calls = new CallRouter({
       store,
