@@ -245,8 +245,10 @@ export class Call implements CallControl {
     this.options.media.close();
     this.endController.abort(new Error(`call ${status}`));
     const params = this.parameters();
+    // An answered call that ended normally reports the 200 of its answer.
+    const code = sipResponseCode ?? (status === 'completed' && this.startTime !== null ? 200 : null);
     this.persist({ status, endTime, duration, startTime: this.startTime ?? this.createdAt }, () => {
-      this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(sipResponseCode !== null ? { sipResponseCode } : {}) });
+      this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(code !== null ? { sipResponseCode: code } : {}) });
     });
     void this.writes.then(() => this.finishedResolve());
   }

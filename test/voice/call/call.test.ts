@@ -105,6 +105,8 @@ test('answered, then the caller hangs up: ringing → in-progress → completed,
     assert.equal(final?.duration, 4);
     assert.equal(final?.endTime, t.clock.now());
     assert.deepEqual(t.statuses(sid), ['initiated', 'ringing', 'in-progress', 'completed']);
+    assert.equal(t.callbacks(sid).at(-1)?.SipResponseCode, '200');
+    assert.equal(t.callbacks(sid).at(-1)?.CallDuration, '4');
     assert.deepEqual(t.events.filter((e) => e.callSid === sid).map((e) => e.status), ['ringing', 'in-progress', 'completed']);
   } finally {
     await t.close();
