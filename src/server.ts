@@ -117,6 +117,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
       logger: logger.child({ component: 'calls' }),
       bus,
+      // Read when a call arrives, after the registrar below exists.
+      domains: { authenticateCall: (request) => registrar.authenticateCall(request) },
     });
     new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount); } });
 

@@ -16,7 +16,7 @@ import type { DocumentSource } from '../twiml/interpreter.js';
 import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import { Call } from '../call/call.js';
 import type { CallMediaServices } from '../call/call-media.js';
-import { callerOf, resolveRoute } from './route-resolver.js';
+import { type DomainCallAuthenticator, callerOf, resolveRoute } from './route-resolver.js';
 
 /** A REST change to a live call (reference §1.2 Calls update). */
 export type LiveCallChange =
@@ -38,6 +38,8 @@ export interface CallRouterOptions {
   logger: Logger;
   /** Every stored status change is published as `call.status` (DESIGN: voice/call ──events──► bus/). */
   bus?: Bus;
+  /** Calls to SIP domains: authentication by the domain's call mappings (the registrar service). */
+  domains?: DomainCallAuthenticator;
 }
 
 interface LiveCall {
@@ -107,10 +109,10 @@ export class CallRouter implements LiveCallControl {
       leg.reject(503, 'Service Unavailable');
       return;
     }
-    const decision = await resolveRoute(store, leg.request);
+    const decision = await resolveRoute(store, leg.request, this.options.domains);
     if (legEnded(leg)) return;
     if (!decision.ok) {
-      leg.reject(decision.status, decision.reason);
+      leg.reject(decision.status, decision.reason, decision.headers);
       return;
     }
     const { route } = decision;
@@ -138,7 +140,7 @@ export class CallRouter implements LiveCallControl {
         )
       : null;
     const call = new Call({
-      sid, accountSid: route.account.sid, from: callerOf(leg.request), to: route.to, phoneNumberSid: route.number.sid,
+      sid, accountSid: route.account.sid, from: route.from ?? callerOf(leg.request), to: route.to, phoneNumberSid: route.number?.sid ?? null,
       leg, media: opened.session, answerSdp: opened.answer, services: this.options.media, callbacks, logger: callLogger,
       observer: (event) => {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));

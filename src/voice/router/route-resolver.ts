@@ -1,9 +1,17 @@
 /**
- * Which application answers an INVITE (DESIGN voice/router): the `IncomingPhoneNumber` named by the Request-URI's
- * user part (E.164; the To header as a second chance), then its `VoiceApplicationSid`'s voice settings or its own
- * VoiceUrl / VoiceMethod / VoiceFallbackUrl / StatusCallback. The answer is either a route or the SIP final response
- * that refuses the call: 404 for a number nobody owns, 403 for a suspended or closed account.
+ * Which application answers an INVITE (DESIGN voice/router):
+ *
+ * - addressed to a SIP domain (the Request-URI host is one of Patchbay's `SIP/Domains`): the caller is
+ *   authenticated as the domain's call mappings say (IP access control list, or Digest with 407), then the domain's
+ *   VoiceUrl / VoiceFallbackUrl / VoiceStatusCallbackUrl answer; From and To are the SIP URIs;
+ * - otherwise the `IncomingPhoneNumber` named by the Request-URI's user part (E.164; the To header as a second
+ *   chance), then its `VoiceApplicationSid`'s voice settings or its own VoiceUrl / VoiceMethod / VoiceFallbackUrl /
+ *   StatusCallback.
+ *
+ * The answer is either a route or the SIP final response that refuses the call: 404 for a number nobody owns, 403
+ * for a suspended or closed account (or a domain caller not admitted), 407 with a challenge.
  */
+import type { DomainCallAuth } from '../../sip/registrar/index.js';
 import type { SipRequest, Uri } from '../../sip/index.js';
 import type { Account, IncomingPhoneNumber, Store } from '../../store/index.js';
 import type { HttpMethod } from '../webhook/params.js';
@@ -11,15 +19,25 @@ import type { WebhookTarget } from '../webhook/document-fetcher.js';
 
 export interface CallRoute {
   account: Account;
-  number: IncomingPhoneNumber;
-  /** The dialed number as matched (E.164). */
+  /** The number called; null for a call to a SIP domain. */
+  number: IncomingPhoneNumber | null;
+  /** The dialed number as matched (E.164), or the SIP URI called at a domain. */
   to: string;
+  /** The caller as the webhooks show it, when the route decides it (SIP domains: the From URI). */
+  from?: string;
   voice: WebhookTarget;
   fallback: WebhookTarget | null;
   statusCallback: WebhookTarget | null;
 }
 
-export type RouteDecision = { ok: true; route: CallRoute } | { ok: false; status: number; reason: string };
+export type RouteDecision =
+  | { ok: true; route: CallRoute }
+  | { ok: false; status: number; reason: string; headers?: ReadonlyArray<readonly [string, string]> };
+
+/** Authenticates calls addressed to SIP domains (the registrar service); absent: no domain routing. */
+export interface DomainCallAuthenticator {
+  authenticateCall(request: SipRequest): Promise<DomainCallAuth>;
+}
 
 const method = (m: string | null | undefined): HttpMethod => (m?.toUpperCase() === 'GET' ? 'GET' : 'POST');
 
@@ -53,7 +71,52 @@ export function callerOf(request: SipRequest): string {
   return uri ? `sip:${user !== null ? `${user}@` : ''}${uri.kind === 'sip' ? uri.host : ''}` : 'unknown';
 }
 
-export async function resolveRoute(store: Store, request: SipRequest): Promise<RouteDecision> {
+/** `sip:user@host` of a URI, without port or parameters (how Twilio shows SIP parties). */
+function plainSipUri(uri: Uri | undefined): string | null {
+  if (!uri || uri.kind !== 'sip') return null;
+  const user = userOf(uri);
+  return `sip:${user !== null ? `${user}@` : ''}${uri.host}`;
+}
+
+async function resolveDomainRoute(store: Store, request: SipRequest, auth: DomainCallAuth): Promise<RouteDecision | null> {
+  if (auth.kind === 'no-domain') return null;
+  const { outcome } = auth;
+  switch (outcome.kind) {
+    case 'allowed':
+      break;
+    case 'challenge':
+      return { ok: false, status: 407, reason: 'Proxy Authentication Required', headers: outcome.headers };
+    case 'forbidden':
+      return { ok: false, status: 403, reason: 'Forbidden' };
+    case 'malformed':
+      return { ok: false, status: 400, reason: 'Bad Request' };
+    default: {
+      const never: never = outcome;
+      return never;
+    }
+  }
+  const domain = await store.sipDomains.get(auth.domain.sid);
+  if (!domain) return { ok: false, status: 404, reason: 'Not Found' };
+  const account = await store.accounts.get(domain.accountSid);
+  if (!account) return { ok: false, status: 404, reason: 'Not Found' };
+  if (account.status !== 'active') return { ok: false, status: 403, reason: 'Forbidden' };
+  const voice = target(domain.voiceUrl, domain.voiceMethod);
+  if (!voice) return { ok: false, status: 480, reason: 'No Voice URL Configured' };
+  return {
+    ok: true,
+    route: {
+      account, number: null, to: plainSipUri(request.uri) ?? request.uri.toString(), from: plainSipUri(request.from?.uri) ?? callerOf(request), voice,
+      fallback: target(domain.voiceFallbackUrl, domain.voiceFallbackMethod),
+      statusCallback: target(domain.voiceStatusCallbackUrl, domain.voiceStatusCallbackMethod),
+    },
+  };
+}
+
+export async function resolveRoute(store: Store, request: SipRequest, domains?: DomainCallAuthenticator | null): Promise<RouteDecision> {
+  if (domains) {
+    const byDomain = await resolveDomainRoute(store, request, await domains.authenticateCall(request));
+    if (byDomain) return byDomain;
+  }
   const candidates = [...numberCandidates(userOf(request.uri)), ...numberCandidates(userOf(request.to?.uri))];
   let number: IncomingPhoneNumber | undefined;
   for (const candidate of candidates) {

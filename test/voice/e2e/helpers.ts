@@ -17,7 +17,8 @@ export const SIPP_PCAPS = '/usr/share/sip-tester';
 
 /**
  * Runs SIPp once as the caller of `number` against the server's SIP port with `scenario` from ./fixtures, each
- * `@KEY@` replaced by its value. Media on 127.0.0.1 (`-mi`; runSipp adds `-mp`).
+ * `@KEY@` replaced by its value (`@TARGET@`, the Request-URI host, defaults to the server's address). Media on
+ * 127.0.0.1 (`-mi`; runSipp adds `-mp`).
  */
 export async function callWithSipp(
   scenario: string, sipPort: number, number: string, vars: Record<string, string | number> = {}, deadlineMs = 90_000,
@@ -25,7 +26,7 @@ export async function callWithSipp(
   const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-e2e-'));
   try {
     let xml = readFileSync(path.join(FIXTURES, scenario), 'utf8');
-    for (const [key, value] of Object.entries(vars)) xml = xml.split(`@${key}@`).join(String(value));
+    for (const [key, value] of Object.entries({ TARGET: '[remote_ip]:[remote_port]', ...vars })) xml = xml.split(`@${key}@`).join(String(value));
     const file = path.join(dir, scenario);
     writeFileSync(file, xml);
     const args = ['-sf', file, '-s', number, '-m', '1', '-mi', '127.0.0.1', '-timeout', String(Math.ceil(deadlineMs / 1000)), `127.0.0.1:${sipPort}`];

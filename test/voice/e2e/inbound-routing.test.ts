@@ -1,7 +1,8 @@
 /**
  * End to end with SIPp: a number answered by its `VoiceApplicationSid` (the application's URL and status callback,
- * not the number's), `<Pause>` as the first verb keeping the call ringing, DTMF by SIP INFO into a `<Gather>`, and
- * a caller who cancels while the application is still thinking.
+ * not the number's), `<Pause>` as the first verb keeping the call ringing, DTMF by SIP INFO into a `<Gather>`, a call
+ * to a SIP domain (403 / 407 / admitted by an IP access control list), REST cancel, and a caller who cancels while
+ * the application is still thinking.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -105,6 +106,44 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     const canceled = await t.client().calls(callSid).update({ status: 'canceled' });
     assert.equal(canceled.status, 'canceled');
     assert.equal((await sipp).code, 0, 'SIPp got 487 Request Terminated');
+  });
+
+  it('a call to a SIP domain: 403 without call mappings, 407 with a credential list, the domain\'s URLs once the IP ACL admits the caller', async () => {
+    const client = t.client();
+    const domainName = 'e2e.sip.localhost';
+    app.route('/dom/voice', twiml().say('The domain speaking.').toString());
+    app.route('/dom/status', { status: 204, type: null });
+    const domain = await client.sip.domains.create({ domainName, voiceUrl: app.url('/dom/voice'), voiceStatusCallbackUrl: app.url('/dom/status') });
+    const pcmu = { PAYLOADS: '0 101', RTPMAPS: 'a=rtpmap:0 PCMU/8000\na=rtpmap:101 telephone-event/8000', TARGET: domainName };
+
+    const unmapped = await callWithSipp('uac-refused.xml', sipPort(), 'alice', { STATUS: 403, ...pcmu });
+    assert.equal(unmapped.code, 0, `403 with nothing mapped for calls: ${unmapped.errors}`);
+
+    const list = await client.sip.credentialLists.create({ friendlyName: 'Phones' });
+    await client.sip.credentialLists(list.sid).credentials.create({ username: 'bob', password: 'Str0ngPassw0rd!' });
+    await client.sip.domains(domain.sid).auth.calls.credentialListMappings.create({ credentialListSid: list.sid });
+    const challenged = await callWithSipp('uac-refused.xml', sipPort(), 'alice', { STATUS: 407, ...pcmu });
+    assert.equal(challenged.code, 0, `407 when only credentials could admit the caller: ${challenged.errors}`);
+
+    const acl = await client.sip.ipAccessControlLists.create({ friendlyName: 'Loopback' });
+    await client.sip.ipAccessControlLists(acl.sid).ipAddresses.create({ friendlyName: 'lo', ipAddress: '127.0.0.1' });
+    await client.sip.domains(domain.sid).auth.calls.ipAccessControlListMappings.create({ ipAccessControlListSid: acl.sid });
+    const sipp = await callWithSipp('uac-until-bye.xml', sipPort(), 'alice', { WAIT_MS: 30_000, TARGET: domainName });
+    assert.equal(sipp.code, 0, sipp.errors);
+    assert.equal(app.seen('/dom/voice').length, 1, 'no webhook before the caller was admitted');
+    const [voice] = app.seen('/dom/voice');
+    assert.ok(voice.signatureValid);
+    assert.equal(voice.params.To, `sip:alice@${domainName}`);
+    assert.equal(voice.params.From, 'sip:+15551230000@127.0.0.1');
+    const statuses = await eventually(() => {
+      const seen = app.seen('/dom/status');
+      return seen.length >= 4 ? seen : undefined;
+    }, 'the domain\'s status callbacks');
+    assert.deepEqual(statuses.map((r) => r.params.CallStatus), ['initiated', 'ringing', 'in-progress', 'completed']);
+    const call = await client.calls(voice.params.CallSid).fetch();
+    assert.equal(call.to, `sip:alice@${domainName}`);
+    assert.equal(call.phoneNumberSid, null);
+    assert.equal(call.status, 'completed');
   });
 
   it('the caller cancels while the application has not answered yet: 487, the call ends no-answer', async () => {
