@@ -34,9 +34,11 @@ const TRANSITIONS: Readonly<Record<InviteClientTransactionState, readonly Invite
 
 /** The INVITE client transaction of RFC 3261 §17.1.1, with the Accepted state of RFC 6026 §8.4 (Figure 5 as updated). */
 export class InviteClientTransaction<R extends ResponseView = ResponseView> extends Transaction<InviteClientTransactionState> {
-  private readonly request: Uint8Array;
-  private readonly buildAck: (response: R) => Uint8Array;
-  private readonly user: InviteClientTransactionUser<R>;
+  /** Dropped when a final response arrives (no more Timer A), with the ACK builder (it holds the parsed INVITE). */
+  private request: Uint8Array | undefined;
+  private buildAck: ((response: R) => Uint8Array) | undefined;
+  /** Kept in Accepted (2xx retransmissions go up, RFC 6026 §8.4); dropped in Completed, where only the ACK is resent. */
+  private user: InviteClientTransactionUser<R>;
   private ack: Uint8Array | undefined;
   private timerAInterval: number;
 
@@ -49,14 +51,12 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
     this.enter('calling');
   }
 
-
-
   protected enter(state: InviteClientTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'calling':
         // §17.1.1.2: send the request; Timer A only on unreliable transports, Timer B always.
-        this.sendBytes(this.request);
+        if (this.request) this.sendBytes(this.request);
         if (!transport.reliable) this.armTimer('A', this.timerAInterval, () => this.onTimerA());
         this.armTimer('B', timers.B, () => this.onTimerB());
         break;
@@ -67,11 +67,16 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
         break;
       case 'accepted':
         // RFC 6026 §8.4: stay to pass 2xx retransmissions to the TU until Timer M.
+        this.request = undefined;
+        this.buildAck = undefined;
         this.clearTimer('A');
         this.clearTimer('B');
         this.armTimer('M', timers.M, () => this.transition('terminated'));
         break;
       case 'completed':
+        this.request = undefined;
+        this.buildAck = undefined;
+        this.user = {};
         this.clearTimer('A');
         this.clearTimer('B');
         this.armTimer('D', timers.D, () => this.transition('terminated'));
@@ -88,7 +93,7 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
 
   private onTimerA(): void {
     // §17.1.1.2: retransmit and double the interval (no T2 cap for INVITE).
-    this.sendBytes(this.request);
+    if (this.request) this.sendBytes(this.request);
     this.timerAInterval *= 2;
     this.armTimer('A', this.timerAInterval, () => this.onTimerA());
   }
@@ -112,10 +117,12 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
           this.user.onResponse?.(response);
         } else {
           // §17.1.1.3: ACK the non-2xx final response here, pass it up once.
-          this.ack = this.buildAck(response);
+          const user = this.user;
+          const ack = this.buildAck?.(response);
+          this.ack = ack ? Transaction.keep(ack) : undefined;
           this.transition('completed');
-          this.sendBytes(this.ack);
-          this.user.onResponse?.(response);
+          if (ack) this.sendBytes(ack);
+          user.onResponse?.(response);
         }
         break;
       case 'accepted':

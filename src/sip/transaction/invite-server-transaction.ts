@@ -14,6 +14,8 @@ export interface InviteServerTransactionOptions extends TransactionContext {
   readonly user?: InviteServerTransactionUser;
 }
 
+const NO_USER: InviteServerTransactionUser = Object.freeze({});
+
 const TRANSITIONS: Readonly<Record<InviteServerTransactionState, readonly InviteServerTransactionState[]>> = {
   proceeding: ['accepted', 'completed', 'terminated'],
   accepted: ['terminated'],
@@ -27,8 +29,14 @@ const TRANSITIONS: Readonly<Record<InviteServerTransactionState, readonly Invite
  * the transaction absorbs INVITE retransmissions until Timer L while the UAS core retransmits the 2xx (§13.3.1.4).
  */
 export class InviteServerTransaction extends Transaction<InviteServerTransactionState> {
-  private readonly user: InviteServerTransactionUser;
-  private lastResponse: OutgoingResponse | undefined;
+  /** Needed until Timer H can no longer fire; dropped in Accepted and Confirmed. */
+  private user: InviteServerTransactionUser;
+  private status: number | undefined;
+  /**
+   * The last response, for retransmission in Proceeding and Completed; a copy of its own in Completed (see
+   * {@link Transaction.keep}). Not kept in Accepted: there the UAS core retransmits the 2xx (§13.3.1.4).
+   */
+  private lastBytes: Uint8Array | undefined;
   private timerGInterval: number;
 
   constructor(options: InviteServerTransactionOptions) {
@@ -40,10 +48,8 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
 
   /** Status of the last response sent, if any. */
   get lastStatus(): number | undefined {
-    return this.lastResponse?.status;
+    return this.status;
   }
-
-
 
   protected enter(state: InviteServerTransactionState): void {
     const { timers, transport } = this.ctx;
@@ -51,6 +57,9 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
       case 'proceeding':
         break;
       case 'accepted':
+        // RFC 6026 §8.7: from here the transaction only absorbs INVITE retransmissions until Timer L.
+        this.user = NO_USER;
+        this.lastBytes = undefined;
         this.armTimer('L', timers.L, () => this.transition('terminated'));
         break;
       case 'completed':
@@ -59,6 +68,9 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
         this.armTimer('H', timers.H, () => this.onTimerH());
         break;
       case 'confirmed':
+        // §17.2.1: Confirmed only absorbs ACK retransmissions until Timer I.
+        this.user = NO_USER;
+        this.lastBytes = undefined;
         this.clearTimer('G');
         this.clearTimer('H');
         this.armTimer('I', timers.I, () => this.transition('terminated'));
@@ -77,7 +89,8 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
   respond(response: OutgoingResponse): void {
     const state = this.state;
     if (state === 'proceeding') {
-      this.lastResponse = response;
+      this.status = response.status;
+      this.lastBytes = response.status >= 300 ? Transaction.keep(response.bytes) : response.bytes;
       if (response.status >= 300) this.transition('completed');
       else if (response.status >= 200) this.transition('accepted');
       this.sendBytes(response.bytes);
@@ -97,7 +110,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     switch (state) {
       case 'proceeding':
       case 'completed':
-        if (this.lastResponse) this.sendBytes(this.lastResponse.bytes);
+        if (this.lastBytes) this.sendBytes(this.lastBytes);
         break;
       case 'accepted':
       case 'confirmed':
@@ -116,7 +129,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
   }
 
   private onTimerG(): void {
-    if (this.lastResponse) this.sendBytes(this.lastResponse.bytes);
+    if (this.lastBytes) this.sendBytes(this.lastBytes);
     this.timerGInterval = Math.min(2 * this.timerGInterval, this.ctx.timers.T2);
     this.armTimer('G', this.timerGInterval, () => this.onTimerG());
   }

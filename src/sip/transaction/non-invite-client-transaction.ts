@@ -26,8 +26,9 @@ const TRANSITIONS: Readonly<Record<NonInviteClientTransactionState, readonly Non
 
 /** The non-INVITE client transaction of RFC 3261 §17.1.2 (Figure 6). */
 export class NonInviteClientTransaction<R extends ResponseView = ResponseView> extends Transaction<NonInviteClientTransactionState> {
-  private readonly request: Uint8Array;
-  private readonly user: NonInviteClientTransactionUser<R>;
+  /** Dropped on Completed, with the TU: Timer K only absorbs response retransmissions. */
+  private request: Uint8Array | undefined;
+  private user: NonInviteClientTransactionUser<R>;
   private timerEInterval: number;
 
   constructor(options: NonInviteClientTransactionOptions<R>) {
@@ -38,13 +39,11 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
     this.enter('trying');
   }
 
-
-
   protected enter(state: NonInviteClientTransactionState): void {
     const { timers, transport } = this.ctx;
     switch (state) {
       case 'trying':
-        this.sendBytes(this.request);
+        if (this.request) this.sendBytes(this.request);
         if (!transport.reliable) this.armTimer('E', this.timerEInterval, () => this.onTimerE());
         this.armTimer('F', timers.F, () => this.onTimerF());
         break;
@@ -52,6 +51,8 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
         // §17.1.2.2: Timer F keeps running; Timer E keeps firing, now every T2 (applied when it next fires).
         break;
       case 'completed':
+        this.request = undefined;
+        this.user = {};
         this.clearTimer('E');
         this.clearTimer('F');
         this.armTimer('K', timers.K, () => this.transition('terminated'));
@@ -67,7 +68,7 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
   }
 
   private onTimerE(): void {
-    this.sendBytes(this.request);
+    if (this.request) this.sendBytes(this.request);
     // §17.1.2.2: in Trying the interval doubles up to T2; in Proceeding it is T2.
     this.timerEInterval = this.state === 'proceeding' ? this.ctx.timers.T2 : Math.min(2 * this.timerEInterval, this.ctx.timers.T2);
     this.armTimer('E', this.timerEInterval, () => this.onTimerE());
@@ -85,10 +86,12 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
       case 'proceeding':
         if (response.status < 200) {
           if (state === 'trying') this.transition('proceeding');
+          this.user.onResponse?.(response);
         } else {
+          const user = this.user;
           this.transition('completed');
+          user.onResponse?.(response);
         }
-        this.user.onResponse?.(response);
         break;
       case 'completed':
       case 'terminated':

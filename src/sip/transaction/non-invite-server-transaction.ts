@@ -16,6 +16,8 @@ export interface NonInviteServerTransactionOptions extends TransactionContext {
   readonly user?: NonInviteServerTransactionUser;
 }
 
+const NO_USER: NonInviteServerTransactionUser = Object.freeze({});
+
 const TRANSITIONS: Readonly<Record<NonInviteServerTransactionState, readonly NonInviteServerTransactionState[]>> = {
   trying: ['proceeding', 'completed', 'terminated'],
   proceeding: ['completed', 'terminated'],
@@ -25,8 +27,11 @@ const TRANSITIONS: Readonly<Record<NonInviteServerTransactionState, readonly Non
 
 /** The non-INVITE server transaction of RFC 3261 §17.2.2 (Figure 8). */
 export class NonInviteServerTransaction extends Transaction<NonInviteServerTransactionState> {
-  private readonly user: NonInviteServerTransactionUser;
-  private lastResponse: OutgoingResponse | undefined;
+  /** Dropped on Completed: from then on nothing is reported upward (Timer J only absorbs retransmissions). */
+  private user: NonInviteServerTransactionUser;
+  private status: number | undefined;
+  /** The last response, for retransmission; a copy of its own once Completed (see {@link Transaction.keep}). */
+  private lastBytes: Uint8Array | undefined;
 
   constructor(options: NonInviteServerTransactionOptions) {
     super('NonInviteServerTransaction', 'trying', TRANSITIONS, 'terminated', options);
@@ -35,10 +40,8 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   }
 
   get lastStatus(): number | undefined {
-    return this.lastResponse?.status;
+    return this.status;
   }
-
-
 
   protected enter(state: NonInviteServerTransactionState): void {
     switch (state) {
@@ -51,6 +54,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
       case 'proceeding':
         break;
       case 'completed':
+        this.user = NO_USER;
         this.clearTimer('guard');
         this.armTimer('J', this.ctx.timers.J, () => this.transition('terminated'));
         break;
@@ -67,9 +71,14 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   respond(response: OutgoingResponse): void {
     const state = this.state;
     if (state !== 'trying' && state !== 'proceeding') throw new TransactionStateError(this.kind, state, `respond ${response.status}`);
-    this.lastResponse = response;
-    if (response.status >= 200) this.transition('completed');
-    else if (state === 'trying') this.transition('proceeding');
+    this.status = response.status;
+    if (response.status >= 200) {
+      this.lastBytes = Transaction.keep(response.bytes);
+      this.transition('completed');
+    } else {
+      this.lastBytes = response.bytes;
+      if (state === 'trying') this.transition('proceeding');
+    }
     this.sendBytes(response.bytes);
   }
 
@@ -82,7 +91,7 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
         break;
       case 'proceeding':
       case 'completed':
-        if (this.lastResponse) this.sendBytes(this.lastResponse.bytes);
+        if (this.lastBytes) this.sendBytes(this.lastBytes);
         break;
       default: {
         const never: never = state;

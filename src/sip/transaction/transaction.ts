@@ -20,10 +20,21 @@ export abstract class Transaction<S extends string> {
     initial: S,
     private readonly allowed: Readonly<Record<S, readonly S[]>>,
     private readonly terminal: S,
-    protected readonly ctx: TransactionContext,
+    options: TransactionContext,
   ) {
     this.current = initial;
+    // Only the context proper: the options object of each machine also carries its request, TU and closures, which
+    // must not live as long as the transaction's wait timers (J, L, D, K, I, M).
+    this.ctx = {
+      clock: options.clock,
+      timers: options.timers,
+      transport: options.transport,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.onTerminated ? { onTerminated: options.onTerminated } : {}),
+    };
   }
+
+  protected readonly ctx: TransactionContext;
 
   get state(): S {
     return this.current;
@@ -105,6 +116,15 @@ export abstract class Transaction<S extends string> {
       if (this.terminated) return;
       this.onTransportFailure(error instanceof Error ? error : new Error(String(error)));
     });
+  }
+
+  /**
+   * Bytes kept for retransmission while the transaction waits out its timers. Serialized messages of a few hundred
+   * bytes are slices of Node's shared 8 KiB Buffer pool slabs; holding such a slice for 32 s holds the whole slab, so
+   * a pooled slice is copied into an allocation of its own.
+   */
+  protected static keep(bytes: Uint8Array): Uint8Array {
+    return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
   }
 
   /** The transport failed: the machine moves to Terminated and tells its TU. */

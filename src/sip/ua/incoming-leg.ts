@@ -20,10 +20,14 @@ export class IncomingLeg extends CallLeg<IncomingLegDelegate> {
   private cancelled = false;
   private readonly unansweredTimer: ReturnType<UaCore['clock']['setTimeout']>;
 
+  /** Called once when the INVITE got its final response: CANCEL can no longer reach this leg. */
+  private release: (() => void) | undefined;
+
   /** @internal Created by the UserAgent for each new INVITE outside a dialog. */
-  constructor(core: UaCore, handle: ServerTransactionHandle, maxUnansweredMs: number) {
+  constructor(core: UaCore, handle: ServerTransactionHandle, maxUnansweredMs: number, release?: () => void) {
     super(core);
     this.handle = handle;
+    this.release = release;
     this.request = handle.request;
     this.remoteSdpValue = this.request.body.length > 0 ? this.request.body.toString('utf8') : undefined;
     // Bounded lifetime of the INVITE server transaction: an unanswered call is rejected 480 in the end.
@@ -83,6 +87,7 @@ export class IncomingLeg extends CallLeg<IncomingLegDelegate> {
       return Promise.reject(new SipError(400, 'Missing Contact or From tag'));
     }
     this.transition('answered');
+    this.settled();
     this.clearTimer(this.unansweredTimer);
     this.dialog = dialog;
     this.localSdp = sdp;
@@ -129,6 +134,16 @@ export class IncomingLeg extends CallLeg<IncomingLegDelegate> {
     this.handle.respond(487, this.responseOptions(487));
     this.end('cancelled');
     this.safely(() => this.delegate.onCancel?.());
+  }
+
+  protected override onEnd(): void {
+    this.settled();
+  }
+
+  private settled(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
 
   get wasCancelled(): boolean {

@@ -104,7 +104,8 @@ export class UserAgent {
   private readonly local: LocalIdentity & DialogLocal;
   private readonly dialogs = new Map<string, { dialog: Dialog; usage: DialogUsage }>();
   private readonly responder: UasResponder;
-  private readonly incomingByTransaction = new WeakMap<InviteServerTransaction, IncomingLeg>();
+  /** Incoming calls not yet answered or rejected, by INVITE server transaction, for CANCEL (§9.2). */
+  private readonly unanswered = new Map<InviteServerTransaction, IncomingLeg>();
   private readonly outgoing = new Set<OutgoingLeg>();
   private readonly pendingRequests = new Set<(error: Error) => void>();
   private readonly core: UaCore;
@@ -382,7 +383,7 @@ export class UserAgent {
         return;
       }
       handle.respond(200);
-      this.incomingByTransaction.get(invite)?.receiveCancel();
+      this.unanswered.get(invite)?.receiveCancel();
       return;
     }
     const toTag = request.to?.tag;
@@ -407,8 +408,11 @@ export class UserAgent {
       case 'INVITE': {
         // §17.2.1: a 100 Trying at once quenches INVITE retransmissions.
         handle.respond(100);
-        const leg = new IncomingLeg(this.core, handle, this.maxUnansweredMs);
-        if (transaction instanceof InviteServerTransaction) this.incomingByTransaction.set(transaction, leg);
+        // The CANCEL lookup holds the leg only while it is unanswered: the INVITE server transaction outlives the
+        // answer by Timer L (32 s, RFC 6026 §8.7) and must not keep the leg, its request and dialog alive meanwhile.
+        const invite = transaction instanceof InviteServerTransaction ? transaction : undefined;
+        const leg = new IncomingLeg(this.core, handle, this.maxUnansweredMs, invite ? () => this.unanswered.delete(invite) : undefined);
+        if (invite) this.unanswered.set(invite, leg);
         if (!this.delegate.onInvite) {
           leg.reject(480);
           return;
@@ -500,6 +504,7 @@ export class UserAgent {
     for (const leg of [...this.outgoing]) leg.parentClosed();
     this.dialogs.clear();
     this.outgoing.clear();
+    this.unanswered.clear();
     this.responder.close();
     for (const reject of [...this.pendingRequests]) reject(new InvalidStateError('UserAgent closed'));
     this.pendingRequests.clear();
