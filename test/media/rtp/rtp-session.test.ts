@@ -183,6 +183,14 @@ test('connected send: media leaves from the session port before and after connec
       // An unusable remote (port 0: a rejected stream) neither throws nor connects.
       s.setRemote({ address: LOCAL, port: 0 });
       assert.equal(s.connectedRemote, undefined);
+      // The port is still the session's alone for any socket that does not itself ask to share it.
+      const squatter = createSocket('udp4');
+      const bound = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+        squatter.once('error', (err) => resolve(err));
+        squatter.bind(s.localPort, LOCAL, () => resolve(null));
+      });
+      squatter.close();
+      assert.equal(bound?.code, 'EADDRINUSE');
     } finally {
       s.close();
       peerA.close();
