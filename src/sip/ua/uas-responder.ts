@@ -17,7 +17,9 @@ interface Pending2xx {
  * them through their server transaction, and retransmits 2xx responses to INVITE until the matching ACK arrives.
  */
 export class UasResponder {
-  private readonly pending = new Map<string, Pending2xx>();
+  /** 2xx responses awaiting their ACK, by dialog key, then by the CSeq number of the INVITE they answer. */
+  private readonly pending = new Map<string, Map<number, Pending2xx>>();
+  private count = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -29,7 +31,7 @@ export class UasResponder {
 
   /** 2xx responses still waiting for their ACK. */
   get size(): number {
-    return this.pending.size;
+    return this.count;
   }
 
   /** The handle through which the core and the legs answer one request. */
@@ -53,7 +55,8 @@ export class UasResponder {
     const respondReliably = (status: number, options: RespondOptions, dialog: Dialog, onAck: () => void, onNoAck: () => void): SipResponse => {
       const response = respond(status, options);
       const bytes = response.serialize();
-      const key = `${dialog.key}|${request.cseq?.seq}`;
+      const dialogKey = dialog.key;
+      const seq = request.cseq?.seq ?? 0;
       const { T1, T2 } = this.timers;
       let interval = T1;
       const entry: Pending2xx = {
@@ -61,7 +64,7 @@ export class UasResponder {
         giveUp: this.clock.setTimeout(() => {
           // §13.3.1.4: no ACK after 64*T1 — the dialog is confirmed but the session SHOULD be terminated (BYE).
           this.clock.clearTimeout(entry.timer);
-          this.pending.delete(key);
+          this.remove(dialogKey, seq);
           onNoAck();
         }, 64 * T1),
         onAck,
@@ -79,7 +82,12 @@ export class UasResponder {
       };
       // Reliable transports deliver the 2xx themselves (§13.3.1.4 applies the retransmission to unreliable ones).
       if (!this.reliable) entry.timer = this.clock.setTimeout(retransmit, interval);
-      this.pending.set(key, entry);
+      const previous = this.pending.get(dialogKey)?.get(seq);
+      if (previous) this.stop(previous);
+      else this.count++;
+      let byCseq = this.pending.get(dialogKey);
+      if (!byCseq) this.pending.set(dialogKey, (byCseq = new Map()));
+      byCseq.set(seq, entry);
       return response;
     };
     return { request, respond, respondReliably };
@@ -87,22 +95,51 @@ export class UasResponder {
 
   /** An ACK arrived: stop retransmitting the 2xx it acknowledges. True when it matched one. */
   receiveAck(request: SipRequest): boolean {
-    const key = `${dialogKey({ callId: request.callId ?? '', localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' })}|${request.cseq?.seq}`;
-    const pending = this.pending.get(key);
+    const key = dialogKey({ callId: request.callId ?? '', localTag: request.to?.tag ?? '', remoteTag: request.from?.tag ?? '' });
+    const seq = request.cseq?.seq ?? 0;
+    const pending = this.pending.get(key)?.get(seq);
     if (!pending) return false;
-    this.pending.delete(key);
-    this.clock.clearTimeout(pending.timer);
-    this.clock.clearTimeout(pending.giveUp);
+    this.remove(key, seq);
+    this.stop(pending);
     pending.onAck();
     return true;
   }
 
+  /**
+   * Another request from the peer within the dialog (BYE, INFO, re-INVITE …) with a higher CSeq: the peer holds our
+   * To tag, so our 2xx to every earlier INVITE reached it, even if its ACK was lost (RFC 3261 §12.2.2, §13.3.1.4).
+   * Stop those retransmissions and settle them as acknowledged. Returns how many were settled.
+   */
+  receiveInDialogRequest(key: string, cseq: number): number {
+    const byCseq = this.pending.get(key);
+    if (!byCseq) return 0;
+    let settled = 0;
+    for (const [seq, pending] of [...byCseq]) {
+      if (seq >= cseq) continue;
+      this.remove(key, seq);
+      this.stop(pending);
+      settled++;
+      pending.onAck();
+    }
+    return settled;
+  }
+
+  private remove(key: string, seq: number): void {
+    const byCseq = this.pending.get(key);
+    if (!byCseq?.delete(seq)) return;
+    this.count--;
+    if (byCseq.size === 0) this.pending.delete(key);
+  }
+
+  private stop(pending: Pending2xx): void {
+    this.clock.clearTimeout(pending.timer);
+    this.clock.clearTimeout(pending.giveUp);
+  }
+
   /** Stop every retransmission without calling back. Synchronous and idempotent. */
   close(): void {
-    for (const p of this.pending.values()) {
-      this.clock.clearTimeout(p.timer);
-      this.clock.clearTimeout(p.giveUp);
-    }
+    for (const byCseq of this.pending.values()) for (const p of byCseq.values()) this.stop(p);
     this.pending.clear();
+    this.count = 0;
   }
 }

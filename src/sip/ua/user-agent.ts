@@ -389,11 +389,15 @@ export class UserAgent {
     const toTag = request.to?.tag;
     if (toTag !== undefined) {
       // §12.2.2: a request within a dialog.
-      const entry = this.dialogs.get(dialogKey({ callId: request.callId ?? '', localTag: toTag, remoteTag: request.from?.tag ?? '' }));
+      const key = dialogKey({ callId: request.callId ?? '', localTag: toTag, remoteTag: request.from?.tag ?? '' });
+      const entry = this.dialogs.get(key);
       if (!entry) {
         handle.respond(481);
         return;
       }
+      // §12.2.2, §13.3.1.4: a request from the peer within the dialog shows that our 2xx arrived even when its ACK
+      // was lost: stop retransmitting that 2xx and settle it (accept() resolves) before handling the request.
+      this.responder.receiveInDialogRequest(key, request.cseq?.seq ?? 0);
       // §17.2.1: a re-INVITE's answer may wait for the voice layer; a 100 Trying stops the retransmissions meanwhile.
       if (method === 'INVITE') handle.respond(100);
       const check = entry.dialog.receiveRequest(request);

@@ -245,6 +245,67 @@ test('2xx retransmitted until ACK (T1 doubling up to T2), given up after 64*T1 w
   b.close();
 });
 
+test('ACK lost, BYE arrives: the in-dialog BYE shows the 2xx arrived — retransmission stops, accept() resolves, BYE answered 200 (§12.2.2, §13.3.1.4)', async () => {
+  const { a, b, clock, net, incoming } = setup();
+  net.drop = (p) => p.message.isRequest() && p.message.method === 'ACK';
+  const leg = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  const inLeg = incoming[0]!;
+  const ended: string[] = [];
+  inLeg.delegate = { onBye: () => ended.push('bye'), onEnded: (r) => ended.push(r) };
+  let outcome = 'pending';
+  const accepted = inLeg.accept(ANSWER).then(() => (outcome = 'acked'), (e: unknown) => (outcome = `rejected: ${String(e)}`));
+  await flush();
+  await leg.answer;
+  assert.equal(b.stats.pending2xx, 1);
+  assert.equal(outcome, 'pending');
+  await leg.hangup();
+  await flush();
+  await accepted;
+  assert.equal(outcome, 'acked');
+  assert.equal(b.stats.pending2xx, 0);
+  assert.deepEqual(ended, ['bye-received', 'bye']);
+  const sent = net.log.length;
+  // No more 2xx retransmissions, no BYE of our own after 64*T1.
+  for (let i = 0; i < 40; i++) {
+    clock.advance(1000);
+    await flush(3);
+  }
+  assert.deepEqual(net.summary().slice(sent), []);
+  const summary = net.summary();
+  assert.equal(summary.filter((s) => s === '10.0.0.1:5060>10.0.0.2:5070 BYE').length, 1);
+  assert.equal(summary.filter((s) => s === '10.0.0.2:5070>10.0.0.1:5060 200 BYE').length, 1);
+  assert.ok(!summary.includes('10.0.0.2:5070>10.0.0.1:5060 BYE'));
+  net.drop = () => false;
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
+
+test('ACK of an answered re-INVITE lost, INFO arrives: the 2xx retransmission stops and a new re-INVITE is accepted (§14.2)', async () => {
+  const { a, b, net, clock, incoming } = setup();
+  const leg = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  const inLeg = incoming[0]!;
+  void inLeg.accept(ANSWER);
+  await flush();
+  await leg.answer;
+  net.drop = (p) => p.message.isRequest() && p.message.method === 'ACK';
+  assert.equal(await leg.reinvite(HOLD), ANSWER);
+  await flush();
+  assert.equal(b.stats.pending2xx, 1);
+  net.drop = () => false;
+  await leg.info('application/dtmf-relay', 'Signal=1\r\nDuration=160\r\n');
+  await flush();
+  assert.equal(b.stats.pending2xx, 0);
+  assert.equal(await leg.reinvite(OFFER), ANSWER);
+  await leg.hangup();
+  await flush();
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
+
 function rawRequest(text: string): SipRequest {
   const parsed = parseMessage(Buffer.from(text.replace(/\n/g, '\r\n')));
   if (!parsed.ok || !parsed.message.isRequest()) throw new Error('bad fixture');
