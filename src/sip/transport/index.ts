@@ -4,7 +4,7 @@ export {
   type Transport, type TransportProtocol, type Endpoint, type Source, type Destination, type TransportSink,
   type TransportUser, replyDestination,
 } from './transport.js';
-export { UdpTransport, type UdpTransportOptions } from './udp-transport.js';
+export { UdpTransport, DEFAULT_UDP_BUFFER_SIZE, type UdpTransportOptions } from './udp-transport.js';
 export { TcpTransport, type TcpTransportOptions } from './tcp-transport.js';
 export { StreamConnection } from './stream-connection.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';

@@ -7,7 +7,7 @@ import {
   type SipRequest, type SipResponse, type UasPolicy, type Via,
 } from '../message/index.js';
 import { TransportError } from './transport-error.js';
-import { UdpTransport } from './udp-transport.js';
+import { UdpTransport, type UdpTransportOptions } from './udp-transport.js';
 import { TcpTransport } from './tcp-transport.js';
 import { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.js';
 import {
@@ -22,6 +22,10 @@ export interface TransportLayerOptions {
   port?: number;
   udp?: boolean;
   tcp?: boolean;
+  /** UDP socket receive buffer (SO_RCVBUF) in bytes; default 4 MiB, 0 = OS default. See {@link UdpTransportOptions}. */
+  udpRecvBufferSize?: number;
+  /** UDP socket send buffer (SO_SNDBUF) in bytes; default 4 MiB, 0 = OS default. */
+  udpSendBufferSize?: number;
   maxMessageSize?: number;
   /**
    * Validate requests as a UAS before delivering them (RFC 3261 §8.2) and answer failures statelessly; `null` turns
@@ -107,7 +111,11 @@ export class TransportLayer implements TransportSink {
       let udp: UdpTransport | undefined;
       try {
         const adv = this.#opts.advertisedHost === undefined ? {} : { advertisedHost: this.#opts.advertisedHost };
-        udp = wantUdp ? await UdpTransport.bind(this, { host, port, ...adv }) : undefined;
+        udp = wantUdp ? await UdpTransport.bind(this, {
+          host, port, ...adv, logger: this.#log,
+          ...(this.#opts.udpRecvBufferSize !== undefined ? { recvBufferSize: this.#opts.udpRecvBufferSize } : {}),
+          ...(this.#opts.udpSendBufferSize !== undefined ? { sendBufferSize: this.#opts.udpSendBufferSize } : {}),
+        }) : undefined;
         const tcpPort = udp?.local.port ?? port;
         const tcp = wantTcp ? await TcpTransport.listen(this, {
           host, port: tcpPort, maxMessageSize, idleTimeoutMs: this.#opts.idleTimeoutMs ?? 600_000, ...adv,
