@@ -34,18 +34,33 @@ const CANONICAL: Readonly<Record<string, string>> = {
   'rseq': 'RSeq',
 };
 
+/**
+ * Memo tables for the two name functions: every message looks up and builds the same few dozen names, and each call
+ * otherwise allocates (toLowerCase, a regex replace). Bounded so that a flood of invented header names cannot grow
+ * them: past the bound, names are computed without being remembered.
+ */
+const MEMO_LIMIT = 512;
+const keyMemo = new Map<string, string>();
+const canonicalMemo = new Map<string, string>();
+
 /** Lower-case long-form key for a header name as it appears on the wire. */
 export function headerKey(name: string): string {
+  const hit = keyMemo.get(name);
+  if (hit !== undefined) return hit;
   const lower = name.toLowerCase();
-  return lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+  const key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
+  if (keyMemo.size < MEMO_LIMIT) keyMemo.set(name, key);
+  return key;
 }
 
 /** Conventional spelling of a header name (`call-id` → `Call-ID`, `v` → `Via`). */
 export function canonicalHeaderName(name: string): string {
+  const hit = canonicalMemo.get(name);
+  if (hit !== undefined) return hit;
   const key = headerKey(name);
-  const special = CANONICAL[key];
-  if (special !== undefined) return special;
-  return key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  const canonical = CANONICAL[key] ?? key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
+  if (canonicalMemo.size < MEMO_LIMIT) canonicalMemo.set(name, canonical);
+  return canonical;
 }
 
 /**

@@ -187,13 +187,30 @@ export abstract class SipMessage {
       return w.bytes;
     }
     if (this.contentLength !== this.body.length) this.headers.set('Content-Length', String(this.body.length));
-    const chunks: Buffer[] = [Buffer.from(`${start}\r\n`, 'utf8'), ...this.headers.toChunks(), CRLF, this.body];
-    return Buffer.concat(chunks);
+    // Runs of added fields become one string; received fields keep their raw bytes. Sized first, allocated once.
+    const parts: Array<string | Buffer> = [];
+    let text = `${start}\r\n`;
+    for (const f of this.headers) {
+      if (f.raw === undefined) {
+        text += `${f.name}: ${f.value}\r\n`;
+      } else {
+        parts.push(text, f.raw);
+        text = '';
+      }
+    }
+    text += '\r\n';
+    parts.push(text);
+    const body = this.body;
+    let size = body.length;
+    for (const p of parts) size += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+    const out = Buffer.allocUnsafe(size);
+    let offset = 0;
+    for (const p of parts) offset += typeof p === 'string' ? out.write(p, offset, 'utf8') : p.copy(out, offset);
+    body.copy(out, offset);
+    return out;
   }
 
   toString(): string {
     return this.serialize().toString('utf8');
   }
 }
-
-const CRLF = Buffer.from('\r\n');

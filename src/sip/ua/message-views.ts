@@ -7,19 +7,53 @@ export interface ResponseEvent extends ResponseKeyView {
   readonly message: SipResponse;
 }
 
+/**
+ * The matching fields of a request, read from the parsed message on demand: with an RFC 3261 branch only method,
+ * branch and sent-by are needed (§17.2.3), so the Request-URI and top Via are not re-serialized for every request.
+ */
+class RequestKey implements RequestKeyView {
+  constructor(private readonly request: SipRequest) {}
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  get requestUri(): string {
+    return this.request.uri.toString();
+  }
+
+  get branch(): string | undefined {
+    return this.request.topVia?.branch;
+  }
+
+  get sentBy(): string {
+    const top = this.request.topVia;
+    return top ? `${top.hostname}:${top.port ?? 5060}` : '';
+  }
+
+  get topVia(): string {
+    return this.request.topVia?.toString() ?? '';
+  }
+
+  get callId(): string {
+    return this.request.callId ?? '';
+  }
+
+  get cseq(): number {
+    return this.request.cseq?.seq ?? 0;
+  }
+
+  get fromTag(): string | undefined {
+    return this.request.from?.tag;
+  }
+
+  get toTag(): string | undefined {
+    return this.request.to?.tag;
+  }
+}
+
 export function requestKeyView(request: SipRequest): RequestKeyView {
-  const top = request.topVia;
-  return {
-    method: request.method,
-    requestUri: request.uri.toString(),
-    branch: top?.branch,
-    sentBy: top ? `${top.hostname}:${top.port ?? 5060}` : '',
-    topVia: top?.toString() ?? '',
-    callId: request.callId ?? '',
-    cseq: request.cseq?.seq ?? 0,
-    fromTag: request.from?.tag,
-    toTag: request.to?.tag,
-  };
+  return new RequestKey(request);
 }
 
 export function responseEvent(response: SipResponse): ResponseEvent {

@@ -36,7 +36,7 @@ export class UasResponder {
 
   /** The handle through which the core and the legs answer one request. */
   handle(request: SipRequest, transaction: ServerTransaction, back: TransactionTransport): ServerTransactionHandle {
-    const respond = (status: number, options: RespondOptions = {}): SipResponse => {
+    const send = (status: number, options: RespondOptions): { response: SipResponse; bytes: Buffer } => {
       const response = createResponse(request, status, {
         ...(options.reason !== undefined ? { reason: options.reason } : {}),
         ...(options.toTag !== undefined ? { toTag: options.toTag } : {}),
@@ -44,17 +44,18 @@ export class UasResponder {
         ...(options.body ? { body: options.body } : {}),
         ...(options.contentType ? { contentType: options.contentType } : {}),
       });
+      const bytes = response.serialize();
       try {
-        transaction.respond({ status, bytes: response.serialize() });
+        transaction.respond({ status, bytes });
       } catch (error) {
         if (!(error instanceof TransactionStateError)) throw error;
         this.logger.debug({ status, state: transaction.state }, 'response after the server transaction moved on; dropped');
       }
-      return response;
+      return { response, bytes };
     };
+    const respond = (status: number, options: RespondOptions = {}): SipResponse => send(status, options).response;
     const respondReliably = (status: number, options: RespondOptions, dialog: Dialog, onAck: () => void, onNoAck: () => void): SipResponse => {
-      const response = respond(status, options);
-      const bytes = response.serialize();
+      const { response, bytes } = send(status, options);
       const dialogKey = dialog.key;
       const seq = request.cseq?.seq ?? 0;
       const { T1, T2 } = this.timers;
