@@ -22,6 +22,7 @@ export const SIPP_PCAPS = '/usr/share/sip-tester';
  */
 export async function callWithSipp(
   scenario: string, sipPort: number, number: string, vars: Record<string, string | number> = {}, deadlineMs = 90_000,
+  extraArgs: readonly string[] = [],
 ): Promise<SippResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-e2e-'));
   try {
@@ -29,7 +30,7 @@ export async function callWithSipp(
     for (const [key, value] of Object.entries({ TARGET: '[remote_ip]:[remote_port]', ...vars })) xml = xml.split(`@${key}@`).join(String(value));
     const file = path.join(dir, scenario);
     writeFileSync(file, xml);
-    const args = ['-sf', file, '-s', number, '-m', '1', '-mi', '127.0.0.1', '-timeout', String(Math.ceil(deadlineMs / 1000)), `127.0.0.1:${sipPort}`];
+    const args = ['-sf', file, '-s', number, '-m', '1', '-mi', '127.0.0.1', '-timeout', String(Math.ceil(deadlineMs / 1000)), ...extraArgs, `127.0.0.1:${sipPort}`];
     for (let attempt = 1; ; attempt++) {
       const result = await runSipp(args, deadlineMs + 5_000);
       // SIPp also binds media port + 2 (video), which another process may hold: it fails before sending anything,

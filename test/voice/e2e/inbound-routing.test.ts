@@ -19,7 +19,8 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
   let counter = 0;
 
   before(async () => {
-    t = await startTestServer();
+    // SIPp answers only the first challenge, and only MD5.
+    t = await startTestServer({ PATCHBAY_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-256' });
     app = await startAppServer(t.authToken);
   });
   after(async () => {
@@ -108,7 +109,7 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     assert.equal((await sipp).code, 0, 'SIPp got 487 Request Terminated');
   });
 
-  it('a call to a SIP domain: 403 without call mappings, 407 with a credential list, the domain\'s URLs once the IP ACL admits the caller', async () => {
+  it('a call to a SIP domain: 403 without call mappings, 407 then Digest with a credential list, or admitted by an IP ACL; the domain\'s URLs answer', async () => {
     const client = t.client();
     const domainName = 'e2e.sip.localhost';
     app.route('/dom/voice', twiml().say('The domain speaking.').toString());
@@ -124,19 +125,25 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     await client.sip.domains(domain.sid).auth.calls.credentialListMappings.create({ credentialListSid: list.sid });
     const challenged = await callWithSipp('uac-refused.xml', sipPort(), 'alice', { STATUS: 407, ...pcmu });
     assert.equal(challenged.code, 0, `407 when only credentials could admit the caller: ${challenged.errors}`);
+    assert.equal(app.seen('/dom/voice').length, 0, 'no webhook before the caller was admitted');
+    // The digest URI must be the Request-URI (RFC 3261 §22.4); SIPp's default is the remote address, and it adds sip:.
+    const digest = await callWithSipp('uac-digest-until-bye.xml', sipPort(), 'alice', {
+      WAIT_MS: 30_000, TARGET: domainName, USER: 'bob', PASSWORD: 'Str0ngPassw0rd!',
+    }, 60_000, ['-auth_uri', `alice@${domainName}`]);
+    assert.equal(digest.code, 0, `admitted with Digest credentials after the 407: ${digest.errors}`);
+    assert.equal(app.seen('/dom/voice').length, 1);
 
     const acl = await client.sip.ipAccessControlLists.create({ friendlyName: 'Loopback' });
     await client.sip.ipAccessControlLists(acl.sid).ipAddresses.create({ friendlyName: 'lo', ipAddress: '127.0.0.1' });
     await client.sip.domains(domain.sid).auth.calls.ipAccessControlListMappings.create({ ipAccessControlListSid: acl.sid });
     const sipp = await callWithSipp('uac-until-bye.xml', sipPort(), 'alice', { WAIT_MS: 30_000, TARGET: domainName });
     assert.equal(sipp.code, 0, sipp.errors);
-    assert.equal(app.seen('/dom/voice').length, 1, 'no webhook before the caller was admitted');
-    const [voice] = app.seen('/dom/voice');
+    const voice = app.seen('/dom/voice')[1];
     assert.ok(voice.signatureValid);
     assert.equal(voice.params.To, `sip:alice@${domainName}`);
     assert.equal(voice.params.From, 'sip:+15551230000@127.0.0.1');
     const statuses = await eventually(() => {
-      const seen = app.seen('/dom/status');
+      const seen = app.seen('/dom/status').filter((r) => r.params.CallSid === voice.params.CallSid);
       return seen.length >= 4 ? seen : undefined;
     }, 'the domain\'s status callbacks');
     assert.deepEqual(statuses.map((r) => r.params.CallStatus), ['initiated', 'ringing', 'in-progress', 'completed']);
