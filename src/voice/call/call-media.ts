@@ -12,7 +12,7 @@ import {
 import type { Store } from '../../store/index.js';
 import type { AudioSource, PlayResult, RecordOptions, RecordResult } from '../twiml/call-control.js';
 
-/** Twilio's "Say: invalid text / unsupported voice" family; the render could not be made. */
+/** Twilio 13520 "Say: Invalid text" (warning): the text was empty or could not be rendered. */
 export const SAY_FAILED = 13520;
 
 /** Process-wide services a call's media needs. */

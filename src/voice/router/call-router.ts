@@ -12,6 +12,7 @@ import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
 import type { IncomingLeg } from '../../sip/index.js';
 import type { Store } from '../../store/index.js';
 import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../call-twiml.js';
+import { CallNotifier } from '../notifications.js';
 import type { DocumentSource } from '../twiml/interpreter.js';
 import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import { Call } from '../call/call.js';
@@ -113,6 +114,12 @@ export class CallRouter implements LiveCallControl {
     if (legEnded(leg)) return;
     if (!decision.ok) {
       leg.reject(decision.status, decision.reason, decision.headers);
+      if (decision.notify) {
+        const { accountSid, code, message } = decision.notify;
+        new CallNotifier(this.options.webhooks.notifications, { accountSid, callSid: null }, this.options.webhooks.clock, (err) =>
+          logger.error({ err }, 'notification sink failed'),
+        ).error(code, message);
+      }
       return;
     }
     const { route } = decision;

@@ -32,7 +32,24 @@ export interface CallRoute {
 
 export type RouteDecision =
   | { ok: true; route: CallRoute }
-  | { ok: false; status: number; reason: string; headers?: ReadonlyArray<readonly [string, string]> };
+  | {
+      ok: false;
+      status: number;
+      reason: string;
+      headers?: ReadonlyArray<readonly [string, string]>;
+      /** The account told about the refusal (a Notification), when there is one. */
+      notify?: { accountSid: string; code: number; message: string };
+    };
+
+/** Twilio 10003 "Incoming call rejected due to inactive account". */
+export const INACTIVE_ACCOUNT_CODE = 10003;
+
+function inactive(account: Account, to: string): RouteDecision {
+  return {
+    ok: false, status: 403, reason: 'Forbidden',
+    notify: { accountSid: account.sid, code: INACTIVE_ACCOUNT_CODE, message: `Incoming call to ${to} rejected: the account is ${account.status}` },
+  };
+}
 
 /** Authenticates calls addressed to SIP domains (the registrar service); absent: no domain routing. */
 export interface DomainCallAuthenticator {
@@ -99,7 +116,7 @@ async function resolveDomainRoute(store: Store, request: SipRequest, auth: Domai
   if (!domain) return { ok: false, status: 404, reason: 'Not Found' };
   const account = await store.accounts.get(domain.accountSid);
   if (!account) return { ok: false, status: 404, reason: 'Not Found' };
-  if (account.status !== 'active') return { ok: false, status: 403, reason: 'Forbidden' };
+  if (account.status !== 'active') return inactive(account, plainSipUri(request.uri) ?? domain.domainName);
   const voice = target(domain.voiceUrl, domain.voiceMethod);
   if (!voice) return { ok: false, status: 480, reason: 'No Voice URL Configured' };
   return {
@@ -126,7 +143,7 @@ export async function resolveRoute(store: Store, request: SipRequest, domains?: 
   if (!number) return { ok: false, status: 404, reason: 'Not Found' };
   const account = await store.accounts.get(number.accountSid);
   if (!account) return { ok: false, status: 404, reason: 'Not Found' };
-  if (account.status !== 'active') return { ok: false, status: 403, reason: 'Forbidden' };
+  if (account.status !== 'active') return inactive(account, number.phoneNumber);
 
   if (number.voiceApplicationSid) {
     const app = await store.applications.get(number.voiceApplicationSid);

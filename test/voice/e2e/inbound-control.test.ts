@@ -164,6 +164,11 @@ describe('inbound calls: failures, live control, refusals', { skip, timeout: 180
     const suspended = await callWithSipp('uac-refused.xml', sipPort(), subNumber, { STATUS: 403, ...pcmu });
     assert.equal(suspended.code, 0, `403 for a suspended account: ${suspended.errors}`);
     assert.equal(app.seen('/sub/voice').length, 0);
+    const notes = await eventually(async () => {
+      const page = await t.server.store.notifications.list(sub.sid, {}, { pageSize: 10 });
+      return page.items.length > 0 ? page.items : undefined;
+    }, 'the 10003 Notification of the suspended account');
+    assert.deepEqual(notes.map((n) => n.errorCode), ['10003']);
 
     app.route('/g729/voice', twiml().say('never').toString());
     const g729 = await newNumber(app.url('/g729/voice'));
