@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 export type SidPrefix =
   | 'AC' | 'CA' | 'RE' | 'QU' | 'CF' | 'PN' | 'AP' | 'SM' | 'MM' | 'ME' | 'UT' | 'NO' | 'SK' | 'TR'
   | 'SD' | 'CL' | 'CR' | 'AL' | 'IP' | 'MZ' | 'BY' | 'NC' | 'WS' | 'WK' | 'WA' | 'WQ' | 'WW' | 'WT'
-  | 'WR' | 'TC' | 'WC' | 'EV';
+  | 'WR' | 'TC' | 'WC' | 'EV' | 'NY' | 'NE';
 
 /** A 34-character SID: two-letter prefix and 32 lowercase hex digits. */
 export function newSid(prefix: SidPrefix): string {

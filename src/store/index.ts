@@ -1,10 +1,15 @@
 import { type DatabaseHandle, type Dialect, type OpenDatabaseOptions, openDatabase } from './database.js';
+import { AccountCallLimitsRepository } from './repositories/account-call-limits.js';
 import { AccountRepository } from './repositories/accounts.js';
 import { ApplicationRepository } from './repositories/applications.js';
+import { ByocTrunkRepository } from './repositories/byoc-trunks.js';
 import { CallRepository } from './repositories/calls.js';
+import { ConnectionPolicyRepository } from './repositories/connection-policies.js';
+import { ConnectionPolicyTargetRepository } from './repositories/connection-policy-targets.js';
 import { IncomingPhoneNumberRepository } from './repositories/incoming-phone-numbers.js';
 import { KeyRepository } from './repositories/keys.js';
 import { NotificationRepository } from './repositories/notifications.js';
+import { OutboundCallQueueRepository } from './repositories/outbound-call-queue.js';
 import { RecordingRepository } from './repositories/recordings.js';
 import { RegistrationRepository } from './repositories/registrations.js';
 import { CredentialCipher, loadOrCreateCredentialKey } from './repositories/sip-credential-cipher.js';
@@ -33,6 +38,11 @@ export interface Store {
   readonly sipIpAddresses: SipIpAddressRepository;
   readonly sipDomainMappings: SipDomainMappingRepository;
   readonly registrations: RegistrationRepository;
+  readonly byocTrunks: ByocTrunkRepository;
+  readonly connectionPolicies: ConnectionPolicyRepository;
+  readonly connectionPolicyTargets: ConnectionPolicyTargetRepository;
+  readonly accountCallLimits: AccountCallLimitsRepository;
+  readonly outboundCallQueue: OutboundCallQueueRepository;
   close(): Promise<void>;
 }
 
@@ -74,6 +84,11 @@ export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): S
     sipIpAddresses: new SipIpAddressRepository(db),
     sipDomainMappings: new SipDomainMappingRepository(db),
     registrations: new RegistrationRepository(db),
+    byocTrunks: new ByocTrunkRepository(db, sipCipher),
+    connectionPolicies: new ConnectionPolicyRepository(db),
+    connectionPolicyTargets: new ConnectionPolicyTargetRepository(db),
+    accountCallLimits: new AccountCallLimitsRepository(db),
+    outboundCallQueue: new OutboundCallQueueRepository(db),
     close: () => handle.close(),
   };
 }
@@ -105,3 +120,8 @@ export type { SipIpAddress } from './repositories/sip-ip-addresses.js';
 export { type SipDomainMapping, MappingExistsError, CREDENTIAL_LIST_KINDS } from './repositories/sip-domain-mappings.js';
 export type { Registration, RegistrationInput } from './repositories/registrations.js';
 export { CredentialCipher, CREDENTIAL_KEY_FILE, loadOrCreateCredentialKey } from './repositories/sip-credential-cipher.js';
+export type { ByocTrunk, CarrierCredentials } from './repositories/byoc-trunks.js';
+export type { ConnectionPolicy } from './repositories/connection-policies.js';
+export type { ConnectionPolicyTarget } from './repositories/connection-policy-targets.js';
+export type { AccountCallLimits, CallLimitsPatch } from './repositories/account-call-limits.js';
+export type { QueuedCallRow } from './repositories/outbound-call-queue.js';

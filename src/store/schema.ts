@@ -164,6 +164,11 @@ export interface Database {
   sipIpAddresses: SipIpAddressTable;
   sipDomainMappings: SipDomainMappingTable;
   registrations: RegistrationTable;
+  byocTrunks: ByocTrunkTable;
+  connectionPolicies: ConnectionPolicyTable;
+  connectionPolicyTargets: ConnectionPolicyTargetTable;
+  accountCallLimits: AccountCallLimitsTable;
+  outboundCallQueue: OutboundCallQueueTable;
 }
 
 /** A SIP domain (`SIP/Domains`): a host name that SIP requests are addressed to, owned by one account. */
@@ -265,4 +270,67 @@ export interface RegistrationTable {
   regId: number | null;
   dateCreated: number;
   dateUpdated: number;
+}
+
+/** A BYOC trunk (Voice v1 `ByocTrunks`): a carrier's SIP network, reached through its connection policy. */
+export interface ByocTrunkTable {
+  sid: string;
+  accountSid: string;
+  friendlyName: string | null;
+  voiceUrl: string | null;
+  voiceMethod: string;
+  voiceFallbackUrl: string | null;
+  voiceFallbackMethod: string;
+  statusCallbackUrl: string | null;
+  statusCallbackMethod: string;
+  cnamLookupEnabled: number;
+  connectionPolicySid: string | null;
+  fromDomainSid: string | null;
+  /** Patchbay extension: the digest username the carrier challenges outbound INVITEs for (RFC 3261 §22.2). */
+  sipAuthUsername: string | null;
+  /** Its password, sealed like SIP credentials (`sip-credential-cipher.ts`, the trunk SID as associated data). */
+  sealedSipAuthPassword: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+export interface ConnectionPolicyTable {
+  sid: string;
+  accountSid: string;
+  friendlyName: string | null;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** One entry point of a connection policy: a `sip:` URI with an SRV-style priority and weight (RFC 2782). */
+export interface ConnectionPolicyTargetTable {
+  sid: string;
+  accountSid: string;
+  connectionPolicySid: string;
+  friendlyName: string | null;
+  target: string;
+  priority: number;
+  weight: number;
+  enabled: number;
+  dateCreated: number;
+  dateUpdated: number;
+}
+
+/** Per-account outbound call limits (Patchbay extension); a missing row or null column means the server default. */
+export interface AccountCallLimitsTable {
+  accountSid: string;
+  callsPerSecond: number | null;
+  maxConcurrentCalls: number | null;
+  dateUpdated: number;
+}
+
+/** A call waiting in the outbound call queue; deleted when it is released or canceled. */
+export interface OutboundCallQueueTable {
+  callSid: string;
+  accountSid: string;
+  /** Enqueue order across the whole queue; FIFO per account follows it. */
+  seq: number;
+  enqueuedAt: number;
+  /** Opaque to the queue: what the originator needs to place the call once released. */
+  data: string | null;
 }
