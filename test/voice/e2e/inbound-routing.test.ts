@@ -91,6 +91,21 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     assert.ok(menu.signatureValid);
   });
 
+  it('a re-INVITE putting Patchbay on hold (sendonly) is answered recvonly on the same call', async () => {
+    app.route('/hold/voice', () => {
+      const r = twiml();
+      r.say('Hello.');
+      r.pause({ length: 2 });
+      return r.toString();
+    });
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/hold/voice') });
+    const sipp = await callWithSipp('uac-reinvite-hold.xml', sipPort(), number, { REINVITE_AT: 500 });
+    assert.equal(sipp.code, 0, `answered recvonly, then our BYE: ${sipp.errors}`);
+    const call = await t.client().calls(app.seen('/hold/voice')[0].params.CallSid).fetch();
+    assert.equal(call.status, 'completed');
+  });
+
   it('REST Status=canceled refuses a call that is still ringing with 487; the call ends canceled', async () => {
     app.route('/rc/voice', () => {
       const r = twiml();
