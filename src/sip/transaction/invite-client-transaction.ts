@@ -1,4 +1,4 @@
-import { Transaction } from './transaction.js';
+import { Transaction, type TransactionTimer } from './transaction.js';
 import type { ResponseView, TransactionContext } from './transaction-types.js';
 
 export type InviteClientTransactionState = 'calling' | 'proceeding' | 'accepted' | 'completed' | 'terminated';
@@ -57,8 +57,8 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
       case 'calling':
         // §17.1.1.2: send the request; Timer A only on unreliable transports, Timer B always.
         if (this.request) this.sendBytes(this.request);
-        if (!transport.reliable) this.armTimer('A', this.timerAInterval, () => this.onTimerA());
-        this.armTimer('B', timers.B, () => this.onTimerB());
+        if (!transport.reliable) this.armTimer('A', this.timerAInterval);
+        this.armTimer('B', timers.B);
         break;
       case 'proceeding':
         // §17.1.1.2: no more retransmissions once a provisional response arrived; Timer B only runs in Calling.
@@ -71,7 +71,7 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
         this.buildAck = undefined;
         this.clearTimer('A');
         this.clearTimer('B');
-        this.armTimer('M', timers.M, () => this.transition('terminated'));
+        this.armTimer('M', timers.M);
         break;
       case 'completed':
         this.request = undefined;
@@ -79,7 +79,7 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
         this.user = {};
         this.clearTimer('A');
         this.clearTimer('B');
-        this.armTimer('D', timers.D, () => this.transition('terminated'));
+        this.armTimer('D', timers.D);
         break;
       case 'terminated':
         this.enterTerminated();
@@ -91,11 +91,17 @@ export class InviteClientTransaction<R extends ResponseView = ResponseView> exte
     }
   }
 
+  protected onTimer(name: TransactionTimer): void {
+    if (name === 'A') this.onTimerA();
+    else if (name === 'B') this.onTimerB();
+    else if (name === 'M' || name === 'D') this.transition('terminated');
+  }
+
   private onTimerA(): void {
     // §17.1.1.2: retransmit and double the interval (no T2 cap for INVITE).
     if (this.request) this.sendBytes(this.request);
     this.timerAInterval *= 2;
-    this.armTimer('A', this.timerAInterval, () => this.onTimerA());
+    this.armTimer('A', this.timerAInterval);
   }
 
   private onTimerB(): void {

@@ -1,4 +1,4 @@
-import { Transaction } from './transaction.js';
+import { Transaction, type TransactionTimer } from './transaction.js';
 import { TransactionStateError, type OutgoingResponse, type TransactionContext } from './transaction-types.js';
 
 export type InviteServerTransactionState = 'proceeding' | 'accepted' | 'completed' | 'confirmed' | 'terminated';
@@ -60,12 +60,12 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
         // RFC 6026 §8.7: from here the transaction only absorbs INVITE retransmissions until Timer L.
         this.user = NO_USER;
         this.lastBytes = undefined;
-        this.armTimer('L', timers.L, () => this.transition('terminated'));
+        this.armTimer('L', timers.L);
         break;
       case 'completed':
         // §17.2.1: Timer G (unreliable only) retransmits the final response, Timer H bounds the wait for ACK.
-        if (!transport.reliable) this.armTimer('G', this.timerGInterval, () => this.onTimerG());
-        this.armTimer('H', timers.H, () => this.onTimerH());
+        if (!transport.reliable) this.armTimer('G', this.timerGInterval);
+        this.armTimer('H', timers.H);
         break;
       case 'confirmed':
         // §17.2.1: Confirmed only absorbs ACK retransmissions until Timer I.
@@ -73,7 +73,7 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
         this.lastBytes = undefined;
         this.clearTimer('G');
         this.clearTimer('H');
-        this.armTimer('I', timers.I, () => this.transition('terminated'));
+        this.armTimer('I', timers.I);
         break;
       case 'terminated':
         this.enterTerminated();
@@ -128,10 +128,16 @@ export class InviteServerTransaction extends Transaction<InviteServerTransaction
     if (this.state === 'completed') this.transition('confirmed');
   }
 
+  protected onTimer(name: TransactionTimer): void {
+    if (name === 'G') this.onTimerG();
+    else if (name === 'H') this.onTimerH();
+    else if (name === 'L' || name === 'I') this.transition('terminated');
+  }
+
   private onTimerG(): void {
     if (this.lastBytes) this.sendBytes(this.lastBytes);
     this.timerGInterval = Math.min(2 * this.timerGInterval, this.ctx.timers.T2);
-    this.armTimer('G', this.timerGInterval, () => this.onTimerG());
+    this.armTimer('G', this.timerGInterval);
   }
 
   private onTimerH(): void {

@@ -1,4 +1,4 @@
-import { Transaction } from './transaction.js';
+import { Transaction, type TransactionTimer } from './transaction.js';
 import type { ResponseView, TransactionContext } from './transaction-types.js';
 
 export type NonInviteClientTransactionState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -44,8 +44,8 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
     switch (state) {
       case 'trying':
         if (this.request) this.sendBytes(this.request);
-        if (!transport.reliable) this.armTimer('E', this.timerEInterval, () => this.onTimerE());
-        this.armTimer('F', timers.F, () => this.onTimerF());
+        if (!transport.reliable) this.armTimer('E', this.timerEInterval);
+        this.armTimer('F', timers.F);
         break;
       case 'proceeding':
         // §17.1.2.2: Timer F keeps running; Timer E keeps firing, now every T2 (applied when it next fires).
@@ -55,7 +55,7 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
         this.user = {};
         this.clearTimer('E');
         this.clearTimer('F');
-        this.armTimer('K', timers.K, () => this.transition('terminated'));
+        this.armTimer('K', timers.K);
         break;
       case 'terminated':
         this.enterTerminated();
@@ -67,11 +67,17 @@ export class NonInviteClientTransaction<R extends ResponseView = ResponseView> e
     }
   }
 
+  protected onTimer(name: TransactionTimer): void {
+    if (name === 'E') this.onTimerE();
+    else if (name === 'F') this.onTimerF();
+    else if (name === 'K') this.transition('terminated');
+  }
+
   private onTimerE(): void {
     if (this.request) this.sendBytes(this.request);
     // §17.1.2.2: in Trying the interval doubles up to T2; in Proceeding it is T2.
     this.timerEInterval = this.state === 'proceeding' ? this.ctx.timers.T2 : Math.min(2 * this.timerEInterval, this.ctx.timers.T2);
-    this.armTimer('E', this.timerEInterval, () => this.onTimerE());
+    this.armTimer('E', this.timerEInterval);
   }
 
   private onTimerF(): void {

@@ -1,4 +1,4 @@
-import { Transaction } from './transaction.js';
+import { Transaction, type TransactionTimer } from './transaction.js';
 import { TransactionStateError, type OutgoingResponse, type TransactionContext } from './transaction-types.js';
 
 export type NonInviteServerTransactionState = 'trying' | 'proceeding' | 'completed' | 'terminated';
@@ -46,17 +46,14 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
   protected enter(state: NonInviteServerTransactionState): void {
     switch (state) {
       case 'trying':
-        this.armTimer('guard', this.ctx.timers.F, () => {
-          this.transition('terminated');
-          this.user.onTimeout?.();
-        });
+        this.armTimer('guard', this.ctx.timers.F);
         break;
       case 'proceeding':
         break;
       case 'completed':
         this.user = NO_USER;
         this.clearTimer('guard');
-        this.armTimer('J', this.ctx.timers.J, () => this.transition('terminated'));
+        this.armTimer('J', this.ctx.timers.J);
         break;
       case 'terminated':
         this.enterTerminated();
@@ -65,6 +62,16 @@ export class NonInviteServerTransaction extends Transaction<NonInviteServerTrans
         const never: never = state;
         throw new Error(`unknown state ${String(never)}`);
       }
+    }
+  }
+
+  protected onTimer(name: TransactionTimer): void {
+    if (name === 'guard') {
+      const user = this.user;
+      this.transition('terminated');
+      user.onTimeout?.();
+    } else if (name === 'J') {
+      this.transition('terminated');
     }
   }
 

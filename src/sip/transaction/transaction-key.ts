@@ -36,9 +36,25 @@ export function hasMagicCookie(branch: string | undefined): branch is string {
   return branch !== undefined && branch.startsWith(BRANCH_MAGIC_COOKIE) && branch.length > BRANCH_MAGIC_COOKIE.length;
 }
 
+/**
+ * A key built by concatenation is a tree of V8 cons strings whose leaves are slices of the received header lines; a
+ * key kept in a table for 32 s would keep all of them. Reading a character of a cons string makes V8 flatten it in
+ * place, so the table holds one flat copy. (The read goes to a module variable so it cannot be optimized away.)
+ */
+let flattenSink = 0;
+function flat(key: string): string {
+  flattenSink ^= key.charCodeAt(key.length >> 1);
+  return key;
+}
+
+/** @internal For tests: keeps {@link flattenSink} observable. */
+export function flattenProbe(): number {
+  return flattenSink;
+}
+
 /** §17.1.3: a response matches the client transaction with its branch and its CSeq method. */
 export function clientTransactionKey(branch: string, method: string): string {
-  return `c|${branch}|${method.toUpperCase()}`;
+  return flat(`c|${branch}|${method.toUpperCase()}`);
 }
 
 /**
@@ -49,12 +65,12 @@ export function clientTransactionKey(branch: string, method: string): string {
 export function serverTransactionKey(request: RequestKeyView, methodOverride?: string): string {
   let method = (methodOverride ?? request.method).toUpperCase();
   if (method === 'ACK') method = 'INVITE';
-  if (hasMagicCookie(request.branch)) return `s|${request.branch}|${request.sentBy.toLowerCase()}|${method}`;
+  if (hasMagicCookie(request.branch)) return flat(`s|${request.branch}|${request.sentBy.toLowerCase()}|${method}`);
   const toTag = request.method.toUpperCase() === 'ACK' ? '' : (request.toTag ?? '');
-  return `s2543|${request.requestUri}|${request.fromTag ?? ''}|${toTag}|${request.callId}|${request.cseq}|${request.topVia}|${method}`;
+  return flat(`s2543|${request.requestUri}|${request.fromTag ?? ''}|${toTag}|${request.callId}|${request.cseq}|${request.topVia}|${method}`);
 }
 
 /** §8.2.2.2 merged-request detection key: From tag, Call-ID and CSeq (number and method). */
 export function mergeKey(request: RequestKeyView): string {
-  return `${request.fromTag ?? ''}|${request.callId}|${request.cseq}|${request.method.toUpperCase()}`;
+  return flat(`${request.fromTag ?? ''}|${request.callId}|${request.cseq}|${request.method.toUpperCase()}`);
 }

@@ -46,6 +46,14 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly merges = new Map<string, string>();
   private closed = false;
+  /** One removal callback per table, shared by all its transactions (no closure per transaction). */
+  private readonly clientTerminated = (t: { readonly tableKey: string }): void => {
+    if (this.clients.get(t.tableKey) === t) this.clients.delete(t.tableKey);
+  };
+  private readonly serverTerminated = (t: { readonly tableKey: string; readonly mergeKey: string | undefined }): void => {
+    if (this.servers.get(t.tableKey) === t) this.servers.delete(t.tableKey);
+    if (t.mergeKey !== undefined && this.merges.get(t.mergeKey) === t.tableKey) this.merges.delete(t.mergeKey);
+  };
 
   constructor(options: TransactionLayerOptions) {
     this.clock = options.clock;
@@ -91,10 +99,9 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
       timers: this.timers(options.transport.reliable),
       transport: options.transport,
       ...(this.logger ? { logger: this.logger } : {}),
-      onTerminated: () => {
-        if (this.clients.get(key) === transaction) this.clients.delete(key);
-      },
+      onTerminated: this.clientTerminated,
     });
+    transaction.tableKey = key;
     if (!transaction.terminated) this.clients.set(key, transaction);
     return transaction;
   }
@@ -119,10 +126,9 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
       timers: this.timers(options.transport.reliable),
       transport: options.transport,
       ...(this.logger ? { logger: this.logger } : {}),
-      onTerminated: () => {
-        if (this.clients.get(key) === transaction) this.clients.delete(key);
-      },
+      onTerminated: this.clientTerminated,
     });
+    transaction.tableKey = key;
     if (!transaction.terminated) this.clients.set(key, transaction);
     return transaction;
   }
@@ -200,16 +206,17 @@ export class TransactionLayer<R extends ResponseKeyView = ResponseKeyView> {
       transport,
       ...(this.logger ? { logger: this.logger } : {}),
     };
-    const onTerminated = (): void => {
-      if (this.servers.get(key) === transaction) this.servers.delete(key);
-      if (merge !== undefined && this.merges.get(merge) === key) this.merges.delete(merge);
-    };
+    const onTerminated = this.serverTerminated;
     const transaction: ServerTransaction =
       request.method.toUpperCase() === 'INVITE'
         ? new InviteServerTransaction({ ...common, onTerminated, ...(users.invite ? { user: users.invite } : {}) })
         : new NonInviteServerTransaction({ ...common, onTerminated, ...(users.nonInvite ? { user: users.nonInvite } : {}) });
+    transaction.tableKey = key;
     this.servers.set(key, transaction);
-    if (merge !== undefined && !this.merges.has(merge)) this.merges.set(merge, key);
+    if (merge !== undefined && !this.merges.has(merge)) {
+      transaction.mergeKey = merge;
+      this.merges.set(merge, key);
+    }
     return transaction;
   }
 

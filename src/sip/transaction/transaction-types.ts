@@ -27,8 +27,11 @@ export interface TransactionContext {
   readonly timers: TimerTable;
   readonly transport: TransactionTransport;
   readonly logger?: Logger;
-  /** Called once, when the transaction reaches Terminated, so the owning table drops it. */
-  readonly onTerminated?: () => void;
+  /**
+   * Called once, when the transaction reaches Terminated, so the owning table drops it. One function can serve a
+   * whole table: it receives the transaction.
+   */
+  readonly onTerminated?: (transaction: { readonly tableKey: string; readonly mergeKey: string | undefined }) => void;
 }
 
 /** Thrown by a transaction asked to do something its state forbids; a programming error in the caller. */

@@ -12,7 +12,15 @@ export type TransactionTimer = TimerName | 'guard';
  */
 export abstract class Transaction<S extends string> {
   private current: S;
-  private readonly timers = new Map<TransactionTimer, TimerHandle>();
+  /**
+   * Armed timers by name (at most two at a time). A plain object whose entries are cleared to undefined, never
+   * deleted: smaller than a Map, and it stays in fast mode.
+   */
+  private readonly timers: Partial<Record<TransactionTimer, TimerHandle>> = {};
+  /** @internal Keys under which the owning table holds this transaction, for its removal on Terminated. */
+  tableKey = '';
+  /** @internal */
+  mergeKey: string | undefined;
 
   protected constructor(
     /** Class name, for errors and logs. */
@@ -46,7 +54,7 @@ export abstract class Transaction<S extends string> {
 
   /** Names of the timers currently armed, for tests and diagnostics. */
   get armedTimers(): TransactionTimer[] {
-    return [...this.timers.keys()];
+    return (Object.keys(this.timers) as TransactionTimer[]).filter((name) => this.timers[name] !== undefined);
   }
 
   /**
@@ -80,26 +88,29 @@ export abstract class Transaction<S extends string> {
 
   /** Entry action of Terminated, common to all machines: no timer survives, the owning table drops us. */
   protected enterTerminated(): void {
-    for (const name of [...this.timers.keys()]) this.clearTimer(name);
-    this.ctx.onTerminated?.();
+    for (const name of this.armedTimers) this.clearTimer(name);
+    this.ctx.onTerminated?.(this);
   }
 
-  protected armTimer(name: TransactionTimer, ms: number, fire: () => void): void {
+  /** Arm (or re-arm) a timer; when it fires, {@link Transaction.onTimer} runs with its name unless Terminated. */
+  protected armTimer(name: TransactionTimer, ms: number): void {
     this.clearTimer(name);
-    const handle = this.ctx.clock.setTimeout(() => {
-      this.timers.delete(name);
-      if (!this.terminated) fire();
+    this.timers[name] = this.ctx.clock.setTimeout(() => {
+      this.timers[name] = undefined;
+      if (!this.terminated) this.onTimer(name);
     }, ms);
-    this.timers.set(name, handle);
   }
 
   protected clearTimer(name: TransactionTimer): void {
-    const handle = this.timers.get(name);
+    const handle = this.timers[name];
     if (handle) {
       this.ctx.clock.clearTimeout(handle);
-      this.timers.delete(name);
+      this.timers[name] = undefined;
     }
   }
+
+  /** A timer armed by this machine fired (never after Terminated). */
+  protected abstract onTimer(name: TransactionTimer): void;
 
   /**
    * Hand bytes to the transport. A failure (RFC 3261 §17.1.4, §17.2.4) terminates the transaction and is reported

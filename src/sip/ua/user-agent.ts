@@ -252,10 +252,7 @@ export class UserAgent {
   }
 
   private transportTo(destination: Endpoint): TransactionTransport {
-    return {
-      reliable: this.transport.reliable,
-      send: (bytes) => this.transport.send(bytes, destination),
-    };
+    return new TransportTo(this.transport, destination);
   }
 
   private destinationOf(request: SipRequest): Endpoint {
@@ -513,5 +510,24 @@ export class UserAgent {
     for (const reject of [...this.pendingRequests]) reject(new InvalidStateError('UserAgent closed'));
     this.pendingRequests.clear();
     this.layer.close();
+  }
+}
+
+/**
+ * The way back to one address, as a transaction holds it for its lifetime (up to 32 s after its final response): a
+ * plain object with a method rather than a closure per transaction.
+ */
+class TransportTo implements TransactionTransport {
+  readonly reliable: boolean;
+
+  constructor(
+    private readonly transport: UaTransport,
+    private readonly destination: Endpoint,
+  ) {
+    this.reliable = transport.reliable;
+  }
+
+  send(bytes: Uint8Array): Promise<void> {
+    return this.transport.send(bytes, this.destination);
   }
 }

@@ -114,5 +114,7 @@ process.stdout.write(JSON.stringify({
   heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
   usPerCall: Math.round((elapsedMs * 1000) / calls),
 }) + '\n');
+// PROBE_SNAPSHOT=<file>: a heap snapshot of the waiting transactions, to see what they hold.
+if (process.env.PROBE_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.PROBE_SNAPSHOT);
 ua.close();
 process.exit(0);
