@@ -6,7 +6,10 @@ import { API_VERSION, type ApiContext } from './context.js';
 import { type Form, parseForm } from './form.js';
 import { accountsResource } from './resources/accounts.js';
 import { applicationsResource } from './resources/applications.js';
+import { byocTrunksResource } from './resources/byoc-trunks.js';
 import { callsResource } from './resources/calls.js';
+import { connectionPoliciesResource } from './resources/connection-policies.js';
+import { connectionPolicyTargetsResource } from './resources/connection-policy-targets.js';
 import { incomingPhoneNumbersResource } from './resources/incoming-phone-numbers.js';
 import { keysResource } from './resources/keys.js';
 import { notificationsResource } from './resources/notifications.js';
@@ -17,6 +20,7 @@ import { sipDomainMappingsResource } from './resources/sip-domain-mappings.js';
 import { sipDomainsResource } from './resources/sip-domains.js';
 import { sipIpAccessControlListsResource } from './resources/sip-ip-access-control-lists.js';
 import { sipIpAddressesResource } from './resources/sip-ip-addresses.js';
+import { V1_PREFIX } from './v1.js';
 
 export interface BuildApiOptions extends ApiContext {
   /** Largest request body accepted, in bytes; larger gets 413. */
@@ -67,25 +71,34 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
     return reply.code(404).send(err.toJSON());
   });
 
+  /**
+   * Basic auth (Account SID + Auth Token, or API key) and the account a request acts on, for every authenticated
+   * scope: the 2010-04-01 API and the newer per-product APIs (`/v1`), where resources belong to the authenticating
+   * account since their URLs name none.
+   */
+  const authenticated = (scope: FastifyInstance): void => {
+    scope.addHook('onRequest', async (request) => {
+      if (request.routeOptions.config.publicMedia) return;
+      request.principal = await credentials.authenticate(request.headers.authorization, ctx.store);
+    });
+    scope.addHook('preHandler', async (request) => {
+      if (request.routeOptions.config.publicMedia) return;
+      const principal = request.principal!;
+      const config = request.routeOptions.config;
+      if (config.accountCredentialsOnly && principal.apiKeySid) {
+        throw authenticationFailed('API keys cannot access this resource; use the Account SID and Auth Token');
+      }
+      request.form = (request.body && typeof request.body === 'object' ? request.body : {}) as Form;
+      const params = request.params as { AccountSid?: string };
+      request.account = params.AccountSid
+        ? await resolveAccount(principal, params.AccountSid, ctx.store, { allowInactive: config.allowInactiveAccount })
+        : principal.account;
+    });
+  };
+
   app.register(
     async (api) => {
-      api.addHook('onRequest', async (request) => {
-        if (request.routeOptions.config.publicMedia) return;
-        request.principal = await credentials.authenticate(request.headers.authorization, ctx.store);
-      });
-      api.addHook('preHandler', async (request) => {
-        if (request.routeOptions.config.publicMedia) return;
-        const principal = request.principal!;
-        const config = request.routeOptions.config;
-        if (config.accountCredentialsOnly && principal.apiKeySid) {
-          throw authenticationFailed('API keys cannot access this resource; use the Account SID and Auth Token');
-        }
-        request.form = (request.body && typeof request.body === 'object' ? request.body : {}) as Form;
-        const params = request.params as { AccountSid?: string };
-        request.account = params.AccountSid
-          ? await resolveAccount(principal, params.AccountSid, ctx.store, { allowInactive: config.allowInactiveAccount })
-          : principal.account;
-      });
+      authenticated(api);
       await api.register(accountsResource(ctx));
       await api.register(keysResource(ctx));
       await api.register(incomingPhoneNumbersResource(ctx));
@@ -101,6 +114,16 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
       await api.register(sipDomainMappingsResource(ctx));
     },
     { prefix: `/${API_VERSION}` },
+  );
+
+  app.register(
+    async (api) => {
+      authenticated(api);
+      await api.register(byocTrunksResource(ctx));
+      await api.register(connectionPoliciesResource(ctx));
+      await api.register(connectionPolicyTargetsResource(ctx));
+    },
+    { prefix: V1_PREFIX },
   );
 
   return app;

@@ -4,33 +4,41 @@ import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 
 /**
- * Validates responses against the response schemas of Twilio's OpenAPI description of the 2010-04-01 API
- * (../shared/specs/twilio-oai). Formats are not checked: Twilio's own `uri` values are relative paths although the
- * spec labels them `format: uri`.
+ * Validates responses against the response schemas of Twilio's OpenAPI descriptions (../shared/specs/twilio-oai):
+ * the 2010-04-01 API, and Voice v1 for paths under `/v1/`. Formats are not checked: Twilio's own `uri` values are
+ * relative paths although the spec labels them `format: uri`.
  */
-const SPEC_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/specs/twilio-oai/twilio_api_v2010.json');
+const SPECS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/specs/twilio-oai');
+const specFor = (urlPath: string) => path.join(SPECS_DIR, urlPath.startsWith('/v1/') ? 'twilio_voice_v1.json' : 'twilio_api_v2010.json');
 
 interface OpenApi {
   paths: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, { schema?: object }> }> }>>;
   components: { schemas: Record<string, object> };
 }
 
-let spec: OpenApi | undefined;
-let ajv: Ajv | undefined;
-const compiled = new Map<string, ValidateFunction | null>();
-let templates: Array<{ template: string; regex: RegExp }> | undefined;
+interface LoadedSpec {
+  spec: OpenApi;
+  ajv: Ajv;
+  compiled: Map<string, ValidateFunction | null>;
+  templates: Array<{ template: string; regex: RegExp }>;
+}
 
-function load(): { spec: OpenApi; ajv: Ajv } {
-  if (!spec || !ajv) {
-    spec = JSON.parse(readFileSync(SPEC_PATH, 'utf8')) as OpenApi;
-    ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
+const loaded = new Map<string, LoadedSpec>();
+
+function load(file: string): LoadedSpec {
+  let entry = loaded.get(file);
+  if (!entry) {
+    const spec = JSON.parse(readFileSync(file, 'utf8')) as OpenApi;
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
     ajv.addSchema(rebaseComponents(spec.components), 'spec');
-    templates = Object.keys(spec.paths).map((template) => ({
+    const templates = Object.keys(spec.paths).map((template) => ({
       template,
       regex: new RegExp('^' + template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+') + '$'),
     }));
+    entry = { spec, ajv, compiled: new Map(), templates };
+    loaded.set(file, entry);
   }
-  return { spec, ajv };
+  return entry;
 }
 
 function rebaseComponents(components: OpenApi['components']): object {
@@ -62,9 +70,9 @@ export interface ContractViolation {
 
 /** Returns undefined when the body matches the spec's schema for that operation and status (or none is defined). */
 export function checkResponse(method: string, urlPath: string, status: number, body: unknown): ContractViolation | undefined {
-  const { spec: s, ajv: a } = load();
   const pathOnly = urlPath.split('?')[0];
-  const match = templates!.find((t) => t.regex.test(pathOnly));
+  const { spec: s, ajv: a, compiled, templates } = load(specFor(pathOnly));
+  const match = templates.find((t) => t.regex.test(pathOnly));
   if (!match) return { method, path: pathOnly, status, errors: 'path is not in the OpenAPI description' };
   const key = `${method.toLowerCase()} ${match.template} ${status}`;
   let validate = compiled.get(key);
