@@ -1,5 +1,5 @@
 export {
-  MediaSession, type MediaSessionOptions, type MediaSessionOpenResult, type MediaSessionFailureReason, type DtmfTransport,
+  MediaSession, type MediaSessionOptions, type MediaSessionOpenResult, type MediaSessionOfferResult, type MediaSessionFailureReason, type DtmfTransport,
   type DtmfListener, type AudioListener,
 } from './media-session.js';
 export { parseDtmfInfo } from './dtmf-info.js';

@@ -11,8 +11,8 @@
 import { randomInt } from 'node:crypto';
 import type { Clock, Logger } from '../../core/index.js';
 import {
-  type AudioCodecName, LocalSdpOrigin, type NegotiatedAudio, type NegotiationFailureReason, answerOffer, parseSdp,
-  serializeSdp,
+  type AudioCodecName, DEFAULT_TELEPHONE_EVENT_PT, LocalSdpOrigin, type NegotiatedAudio, type NegotiationFailureReason,
+  type SessionDescription, answerOffer, createAudioOffer, parseSdp, processAnswer, serializeSdp,
 } from '../../sdp/index.js';
 import type { ProcessedMedia } from '../cache/index.js';
 import { type FrameSource, type PlayOutcome, type PlayoutClock, PlayoutStream } from '../clock/index.js';
@@ -44,6 +44,10 @@ export type MediaSessionOpenResult =
   | { ok: true; session: MediaSession; answer: string }
   | { ok: false; reason: MediaSessionFailureReason; detail: string };
 
+export type MediaSessionOfferResult =
+  | { ok: true; session: MediaSession; offer: string }
+  | { ok: false; reason: 'no-port'; detail: string };
+
 /** How a key reached us. */
 export type DtmfTransport = 'rfc4733' | 'info' | 'inband';
 
@@ -56,8 +60,11 @@ const FRAME = 160;
 const MAX_GAP_SAMPLES = 8000 * 5;
 
 export class MediaSession {
-  readonly codec: G711Codec;
-  private readonly stream: PlayoutStream;
+  /** The negotiated law (PCMU until the answer to our own offer arrives). */
+  codec: G711Codec = G711Codec.PCMU;
+  /** Null while our offer awaits its answer (delayed offer): nothing can be played yet. */
+  private stream: PlayoutStream | null = null;
+  private pendingOffer: SessionDescription | null = null;
   private readonly dtmfListeners = new Set<DtmfListener>();
   private readonly audioListeners = new Set<AudioListener>();
   private readonly decoded = new Int16Array(1500);
@@ -74,10 +81,9 @@ export class MediaSession {
     private readonly rtp: RtpSession,
     private readonly origin: LocalSdpOrigin,
     private readonly options: MediaSessionOptions,
-    negotiated: NegotiatedAudio,
+    negotiated: NegotiatedAudio | null,
   ) {
-    this.codec = G711Codec.byPayloadType(negotiated.codec.payloadType) ?? G711Codec.byName(negotiated.codec.name) ?? G711Codec.PCMU;
-    this.stream = new PlayoutStream({ clock: options.playout, session: rtp, codec: this.codec, logger: options.logger });
+    if (negotiated) this.useCodec(negotiated);
     rtp.delegate = {
       onPacket: (packet) => this.receiveAudio(packet),
       onDtmfStart: (event) => {
@@ -128,6 +134,59 @@ export class MediaSession {
     return { ok: true, session, answer: serializeSdp(origin.stamp(final.answer)) };
   }
 
+  /**
+   * Our own offer, for an INVITE without one (RFC 3261 §13.2.1 delayed offer: the offer goes in our 2xx and the
+   * answer comes in the ACK). Complete it with `completeOffer()`.
+   */
+  static async offer(options: MediaSessionOptions): Promise<MediaSessionOfferResult> {
+    let rtp: RtpSession;
+    try {
+      rtp = await RtpSession.open({
+        allocator: options.allocator, bindAddress: options.bindAddress, rtcpMux: false, payloadType: 0,
+        telephoneEventPayloadType: DEFAULT_TELEPHONE_EVENT_PT, rtcpIntervalMs: options.rtcpIntervalMs,
+        inactivityTimeoutMs: options.inactivityTimeoutMs, clock: options.clock, logger: options.logger,
+      });
+    } catch (err) {
+      return { ok: false, reason: 'no-port', detail: err instanceof Error ? err.message : String(err) };
+    }
+    const origin = new LocalSdpOrigin({ address: options.address, sessionId: String(randomInt(1, 2 ** 47)) });
+    const offer = origin.stamp(createAudioOffer({
+      origin: origin.origin, address: options.address, port: rtp.localPort, rtcpPort: rtp.localRtcpPort,
+      codecs: options.codecs ?? ['PCMU', 'PCMA'], rtcpMux: false,
+    }));
+    const session = new MediaSession(rtp, origin, options, null);
+    session.pendingOffer = offer;
+    return { ok: true, session, offer: serializeSdp(offer) };
+  }
+
+  /** Whether our offer still waits for its answer. */
+  get awaitingAnswer(): boolean {
+    return this.pendingOffer !== null;
+  }
+
+  /** The answer to our offer (RFC 3264 §7). Throws when it is unusable; the session then stays silent. */
+  completeOffer(answer: string): void {
+    const offer = this.pendingOffer;
+    if (offer === null) throw new Error('no offer of ours is waiting for an answer');
+    const parsed = parseSdp(answer);
+    if (!parsed.ok) throw new Error(`invalid SDP answer: ${parsed.detail}`);
+    const result = processAnswer(offer, parsed.value);
+    if (!result.ok) throw new Error(`${result.reason}: ${result.detail}`);
+    this.pendingOffer = null;
+    const audio = result.audio;
+    this.rtp.payloadType = audio.codec.payloadType;
+    this.rtp.telephoneEventPayloadType = audio.telephoneEvent?.payloadType ?? null;
+    this.rtp.setRemote({ address: audio.remoteAddress, port: audio.remotePort }, audio.remoteRtcpPort);
+    this.useCodec(audio);
+  }
+
+  private useCodec(negotiated: NegotiatedAudio): void {
+    this.codec = G711Codec.byName(negotiated.codec.name) ?? G711Codec.byPayloadType(negotiated.codec.payloadType) ?? G711Codec.PCMU;
+    // The stream sends with the session's payload type, which must be the codec's static one (RFC 3551 Table 4).
+    this.rtp.payloadType = this.codec.payloadType;
+    if (!this.closed) this.stream = new PlayoutStream({ clock: this.options.playout, session: this.rtp, codec: this.codec, logger: this.options.logger });
+  }
+
   get localPort(): number {
     return this.rtp.localPort;
   }
@@ -158,22 +217,22 @@ export class MediaSession {
 
   /** Play PCM frames (tones, silence, decoded audio) until they end, another prompt starts, or `signal` fires. */
   play(source: FrameSource, signal?: AbortSignal): Promise<PlayOutcome> {
-    return this.stream.play(source, signal);
+    return this.stream ? this.stream.play(source, signal) : Promise.resolve('stopped');
   }
 
   /** Play cached media in the negotiated law, frame by frame, with no transcoding. */
   playMedia(media: ProcessedMedia, signal?: AbortSignal): Promise<PlayOutcome> {
-    return this.stream.playEncoded(media.payloads(this.codec.name), signal);
+    return this.stream ? this.stream.playEncoded(media.payloads(this.codec.name), signal) : Promise.resolve('stopped');
   }
 
   /** Send DTMF (`0-9 * # A-D`, `w` 0.5 s, `W` 1 s): RFC 4733 events when negotiated, in-band tones otherwise. */
   sendDigits(digits: string): Promise<void> {
-    return this.stream.sendDigits(digits);
+    return this.stream ? this.stream.sendDigits(digits) : Promise.resolve();
   }
 
   /** Stop whatever prompt plays (it resolves 'stopped'). */
   stopPlaying(): void {
-    this.stream.stop();
+    this.stream?.stop();
   }
 
   /** Subscribe to the caller's keys; returns the unsubscribe function. */
@@ -196,7 +255,7 @@ export class MediaSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stream.close();
+    this.stream?.close();
     this.rtp.close();
     this.dtmfListeners.clear();
     this.audioListeners.clear();

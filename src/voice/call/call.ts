@@ -58,7 +58,7 @@ export interface CallStatusEvent {
 export interface CallOptions extends CallIdentity {
   leg: IncomingLeg;
   media: MediaSession;
-  /** Our SDP answer, sent in the 200 OK. */
+  /** Our SDP sent in the 200 OK: the answer, or our offer when the INVITE had none (the ACK then answers it). */
   answerSdp: string;
   services: CallMediaServices;
   /** The number's or application's status callbacks; null when none is configured. */
@@ -177,11 +177,24 @@ export class Call implements CallControl {
     // Parameters as of this change: the callback runs after the store write, when the call may have moved on.
     const params = this.parameters();
     this.persist({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(params));
-    this.answering = this.options.leg.accept(this.options.answerSdp).catch((err: unknown) => {
-      // No ACK (the leg sends BYE itself) or the leg ended meanwhile: the leg's onEnded settles the status.
-      this.logger.warn({ err }, 'answer was not acknowledged');
-      if (this.phase === 'in-progress') this.finish('failed', err instanceof SipError ? err.status : null);
-    });
+    const { leg, media } = this.options;
+    this.answering = leg.accept(this.options.answerSdp).then(
+      () => {
+        // Delayed offer (RFC 3261 §13.2.1): our 2xx carried the offer, the ACK carries the answer.
+        if (!media.awaitingAnswer) return;
+        try {
+          media.completeOffer(leg.remoteSdp ?? '');
+        } catch (err) {
+          this.logger.warn({ err }, 'the ACK did not answer our offer usably');
+          this.fail();
+        }
+      },
+      (err: unknown) => {
+        // No ACK (the leg sends BYE itself) or the leg ended meanwhile: the leg's onEnded settles the status.
+        this.logger.warn({ err }, 'answer was not acknowledged');
+        if (this.phase === 'in-progress') this.finish('failed', err instanceof SipError ? err.status : null);
+      },
+    );
     return this.answering;
   }
 

@@ -124,7 +124,11 @@ export class CallRouter implements LiveCallControl {
     }
     const { route } = decision;
     const { address, ...sessionOptions } = this.options.session;
-    const opened = await MediaSession.answer(leg.offer, { ...sessionOptions, address: address() });
+    const mediaOptions = { ...sessionOptions, address: address() };
+    // An INVITE without an offer gets ours in the 200 (RFC 3261 §13.2.1); the Call completes it from the ACK.
+    const opened = leg.offer === undefined
+      ? await MediaSession.offer(mediaOptions).then((r) => (r.ok ? { ok: true as const, session: r.session, answer: r.offer } : r))
+      : await MediaSession.answer(leg.offer, mediaOptions);
     if (!opened.ok) {
       logger.info({ sipCallId: leg.callId, reason: opened.reason, detail: opened.detail }, 'SDP offer not acceptable');
       if (!legEnded(leg)) leg.reject(opened.reason === 'no-port' ? 503 : 488, opened.reason === 'no-port' ? 'Service Unavailable' : 'Not Acceptable Here');

@@ -158,3 +158,33 @@ test('SIP INFO DTMF bodies', () => {
   assert.equal(parseDtmfInfo('text/plain', '5'), null);
   assert.equal(parseDtmfInfo(undefined, 'Signal=5'), null);
 });
+
+test('delayed offer: our offer first, the answer later picks the codec; nothing plays before it', async () => {
+  const fake = new FakeClock(0);
+  const playout = new PlayoutClock({ clock: fake });
+  const received: number[] = [];
+  const peer = await RtpSession.open({ bindAddress: LOCAL, rtcpIntervalMs: 0, payloadType: 8, delegate: { onPacket: (p) => received.push(p.payloadType) } });
+  const made = await MediaSession.offer({ playout, address: LOCAL, bindAddress: LOCAL, rtcpIntervalMs: 0 });
+  assert.ok(made.ok);
+  const session = made.session;
+  try {
+    assert.match(made.offer, /m=audio \d+ RTP\/AVP 0 8 101/);
+    assert.equal(session.awaitingAnswer, true);
+    const media = ProcessedMedia.fromPcm('y'.repeat(64), '/media/y', new Int16Array(160 * 2).fill(1000));
+    assert.equal(await session.playMedia(media), 'stopped', 'no stream before the answer');
+    assert.throws(() => session.completeOffer(offer(peer.localPort, '18')), /no-common-codec/);
+    assert.equal(session.awaitingAnswer, true);
+    session.completeOffer(offer(peer.localPort, '8 101'));
+    assert.equal(session.awaitingAnswer, false);
+    assert.equal(session.codec, G711Codec.PCMA);
+    const done = session.playMedia(media);
+    for (let i = 0; i < 3; i++) fake.advance(20);
+    assert.equal(await done, 'finished');
+    await waitFor(() => received.length >= 2, 'packets at the peer');
+    assert.ok(received.every((pt) => pt === 8));
+  } finally {
+    session.close();
+    peer.close();
+    playout.close();
+  }
+});

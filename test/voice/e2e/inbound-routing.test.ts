@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
-import { SIPP, callWithSipp, eventually } from './helpers.js';
+import path from 'node:path';
+import { SIPP, SIPP_PCAPS, callWithSipp, eventually } from './helpers.js';
 
 const skip = !existsSync(SIPP) && 'SIPp not installed';
 
@@ -104,6 +105,21 @@ describe('inbound calls: applications, ringing, SIP INFO, CANCEL', { skip, timeo
     assert.equal(sipp.code, 0, `answered recvonly, then our BYE: ${sipp.errors}`);
     const call = await t.client().calls(app.seen('/hold/voice')[0].params.CallSid).fetch();
     assert.equal(call.status, 'completed');
+  });
+
+  it('an INVITE without SDP gets our offer in the 200 and the ACK\'s answer; RFC 2833 keys then reach <Gather>', async () => {
+    app.route('/do/voice', () => {
+      const r = twiml();
+      r.gather({ numDigits: 1, action: '/do/menu', timeout: 10 }).say('Press a key.');
+      return r.toString();
+    });
+    app.route('/do/menu', (req) => twiml().say(`You pressed ${req.params.Digits}.`).toString());
+    const number = nextNumber();
+    await t.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/do/voice') });
+    const digit = path.join(SIPP_PCAPS, 'dtmf_2833_3.pcap');
+    const sipp = await callWithSipp('uac-delayed-offer.xml', sipPort(), number, { DIGIT_AT: 1_500, PCAP_DIGIT: digit, VOICE_AFTER: 100, PCAP_VOICE: digit });
+    assert.equal(sipp.code, 0, sipp.errors);
+    assert.equal(app.seen('/do/menu')[0]?.params.Digits, '3');
   });
 
   it('REST Status=canceled refuses a call that is still ringing with 487; the call ends canceled', async () => {
