@@ -48,6 +48,18 @@ export class ByocTrunkRepository extends SidRepository<'byocTrunks'> {
     return keysetPage(q, page, { timeColumn: 'dateCreated', order: 'asc' });
   }
 
+  /** The account's oldest trunk that has a connection policy: where its calls go when they name no trunk. */
+  firstRoutable(accountSid: string): Promise<ByocTrunk | undefined> {
+    return this.db
+      .selectFrom('byocTrunks')
+      .select(publicColumns)
+      .where('accountSid', '=', accountSid)
+      .where('connectionPolicySid', 'is not', null)
+      .orderBy('dateCreated')
+      .orderBy('sid')
+      .executeTakeFirst();
+  }
+
   async change(sid: string, patch: Partial<Omit<ByocTrunk, 'sid' | 'accountSid'>> & CarrierPassword): Promise<ByocTrunk | undefined> {
     const { sipAuthPassword, ...rest } = patch;
     const sealed = this.seal(sid, sipAuthPassword);
