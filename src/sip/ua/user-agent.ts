@@ -407,8 +407,13 @@ export class UserAgent {
     }
     switch (method) {
       case 'INVITE': {
-        // §17.2.1: a 100 Trying at once quenches INVITE retransmissions.
-        handle.respond(100);
+        // §17.2.1: a 100 Trying quenches INVITE retransmissions, needed only when the TU does not answer at once (the
+        // RFC allows 200 ms). It goes out at the end of this turn — before any I/O, so no later than before — unless
+        // the delegate already answered synchronously with a provisional or final response: one datagram less.
+        if (transaction instanceof InviteServerTransaction) queueMicrotask(() => {
+          if (!this.closed && transaction.state === 'proceeding' && transaction.lastStatus === undefined) handle.respond(100);
+        });
+        else handle.respond(100);
         // The CANCEL lookup holds the leg only while it is unanswered: the INVITE server transaction outlives the
         // answer by Timer L (32 s, RFC 6026 §8.7) and must not keep the leg, its request and dialog alive meanwhile.
         const invite = transaction instanceof InviteServerTransaction ? transaction : undefined;

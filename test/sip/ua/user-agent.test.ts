@@ -306,6 +306,30 @@ test('ACK of an answered re-INVITE lost, INFO arrives: the 2xx retransmission st
   b.close();
 });
 
+test('100 Trying only when the TU does not answer within the same turn (§17.2.1); a synchronous answer saves it', async () => {
+  const { a, b, clock, net } = setup();
+  b.delegate = { onInvite: (leg) => void leg.accept(ANSWER) };
+  const first = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  await first.answer;
+  assert.ok(!net.summary().includes('10.0.0.2:5070>10.0.0.1:5060 100 INVITE'));
+  b.delegate = { onInvite: (leg) => setImmediate(() => void leg.accept(ANSWER)) };
+  const second = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  await second.answer;
+  assert.deepEqual(net.summary().filter((s) => s.startsWith('10.0.0.2:5070>10.0.0.1:5060') && s.endsWith('INVITE')), [
+    '10.0.0.2:5070>10.0.0.1:5060 200 INVITE',
+    '10.0.0.2:5070>10.0.0.1:5060 100 INVITE',
+    '10.0.0.2:5070>10.0.0.1:5060 200 INVITE',
+  ]);
+  await first.hangup();
+  await second.hangup();
+  await flush();
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
+
 function rawRequest(text: string): SipRequest {
   const parsed = parseMessage(Buffer.from(text.replace(/\n/g, '\r\n')));
   if (!parsed.ok || !parsed.message.isRequest()) throw new Error('bad fixture');
