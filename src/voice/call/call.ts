@@ -121,6 +121,8 @@ export class Call implements CallControl {
   /** Writes the call record (status `ringing`) and sends the `initiated` and `ringing` callbacks. Call once, first. */
   async create(): Promise<void> {
     const o = this.options;
+    // As of creation, even if a CANCEL ends the call while the row is written.
+    const ringing: StandardCallParameters = { ...this.parameters(), CallStatus: 'ringing' };
     // Part of the write chain: a CANCEL arriving meanwhile updates the row only after it exists.
     const insert = this.writes.then(() => this.store.calls.create({
       sid: this.sid, accountSid: this.accountSid, parentCallSid: null, to: o.to, from: o.from, phoneNumberSid: o.phoneNumberSid,
@@ -135,8 +137,8 @@ export class Call implements CallControl {
     } catch (err) {
       this.logger.error({ err }, 'call observer threw');
     }
-    o.callbacks?.progress({ ...this.parameters(), CallStatus: 'initiated' });
-    o.callbacks?.progress(this.parameters());
+    o.callbacks?.progress({ ...ringing, CallStatus: 'initiated' });
+    o.callbacks?.progress(ringing);
   }
 
   /** The standard webhook parameters as they are now (reference §2.1). */
