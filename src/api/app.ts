@@ -7,6 +7,7 @@ import { type Form, parseForm } from './form.js';
 import { accountsResource } from './resources/accounts.js';
 import { applicationsResource } from './resources/applications.js';
 import { byocTrunksResource } from './resources/byoc-trunks.js';
+import { PATCHBAY_PREFIX, callLimitsResource } from './resources/call-limits.js';
 import { callsResource } from './resources/calls.js';
 import { connectionPoliciesResource } from './resources/connection-policies.js';
 import { connectionPolicyTargetsResource } from './resources/connection-policy-targets.js';
@@ -124,6 +125,14 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
       await api.register(connectionPolicyTargetsResource(ctx));
     },
     { prefix: V1_PREFIX },
+  );
+
+  app.register(
+    async (api) => {
+      authenticated(api);
+      await api.register(callLimitsResource(ctx));
+    },
+    { prefix: PATCHBAY_PREFIX },
   );
 
   return app;

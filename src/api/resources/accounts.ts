@@ -5,6 +5,7 @@ import { API_VERSION, type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
+import { assertMayChangeCallLimits, readCallLimits } from './call-limits.js';
 
 const SUBRESOURCES = [
   'addresses', 'conferences', 'signing_keys', 'transcriptions', 'connect_apps', 'sip', 'authorized_connect_apps',
@@ -98,6 +99,12 @@ export function accountsResource(ctx: ApiContext): FastifyPluginAsync {
         }
       }
       if (account.status === 'closed' && friendlyName !== undefined) throw notFound(`/${API_VERSION}/Accounts/${account.sid}.json`);
+      // Patchbay extension: outbound call limits (see call-limits.ts); not part of the Account JSON.
+      const callLimits = readCallLimits(params);
+      if (callLimits) {
+        assertMayChangeCallLimits(request.principal!.account, account);
+        await ctx.store.accountCallLimits.set(account.sid, callLimits, ctx.clock.now());
+      }
       const updated = await ctx.store.accounts.update(account.sid, {
         ...(friendlyName !== undefined ? { friendlyName } : {}),
         ...(status !== undefined ? { status } : {}),
