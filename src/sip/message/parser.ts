@@ -52,6 +52,25 @@ const SP = 32;
 const CR = 13;
 const LF = 10;
 
+/**
+ * A received header field. Its exact wire bytes are sliced from the message only when asked for (re-serializing a
+ * modified message): most messages never need them, and a Buffer view per field is a good part of parsing garbage.
+ */
+class ReceivedField implements HeaderField {
+  constructor(
+    readonly name: string,
+    readonly key: string,
+    readonly value: string,
+    private readonly input: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {}
+
+  get raw(): Buffer {
+    return this.input.subarray(this.start, this.end);
+  }
+}
+
 /** `SIP-Version = "SIP" "/" 1*DIGIT "." 1*DIGIT` (§25.1); "SIP" is case-insensitive. */
 function isSipVersion(v: string): boolean {
   if (v.length < 7 || v.slice(0, 4).toUpperCase() !== 'SIP/') return false;
@@ -182,15 +201,16 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
   // Header fields, with folding (§7.3.1: a line starting with SP or HTAB continues the previous field).
   let headerError: string | undefined;
   let curName: string | undefined;
-  let curParts: string[] = [];
+  let curValue = '';
+  /** Continuation lines of the current field, when it is folded (rare). */
+  let curFolded: string[] | undefined;
   let curStart = 0;
   const flush = (end: number): void => {
     if (curName === undefined) return;
-    const value = curParts.length === 1 ? (curParts[0] ?? '') : curParts.filter((p) => p.length > 0).join(' ');
-    const field: HeaderField = { name: curName, key: headerKey(curName), value, raw: input.subarray(curStart, end) };
-    headers.appendField(field);
+    const value = curFolded === undefined ? curValue : [curValue, ...curFolded].filter((p) => p.length > 0).join(' ');
+    headers.appendField(new ReceivedField(curName, headerKey(curName), value, input, curStart, end));
     curName = undefined;
-    curParts = [];
+    curFolded = undefined;
   };
   let bodyStart = -1;
   for (;;) {
@@ -210,7 +230,7 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
       if (curName === undefined) {
         headerError ??= 'continuation line without a header';
       } else {
-        curParts.push(input.toString('utf8', pos, end).trim());
+        (curFolded ??= []).push(input.toString('utf8', pos, end).trim());
       }
     } else {
       flush(pos);
@@ -223,7 +243,7 @@ export function parseMessage(input: Buffer, options: ParseOptions = {}): Message
         if (headers.size >= MAX_HEADER_FIELDS) return failure('too many header fields');
         curName = name;
         curStart = pos;
-        curParts = [line.slice(colon + 1).trim()];
+        curValue = line.slice(colon + 1).trim();
       }
     }
     pos = lf + 1;

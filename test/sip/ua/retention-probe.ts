@@ -103,7 +103,9 @@ if (weakMode) {
 for (let i = 0; i < 500; i++) call(1_000_000 + i);
 const before = await measure();
 const t0 = performance.now();
+const cpu0 = process.cpuUsage();
 for (let i = 0; i < calls; i++) call(i);
+const cpu = process.cpuUsage(cpu0);
 const elapsedMs = performance.now() - t0;
 const after = await measure();
 const { transactions, dialogs, pending2xx } = ua.stats;
@@ -113,6 +115,7 @@ process.stdout.write(JSON.stringify({
   retainedBytesPerTransaction: Math.round((after - before) / Math.max(1, transactions - 1000)),
   heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
   usPerCall: Math.round((elapsedMs * 1000) / calls),
+  cpuUsPerCall: Math.round((cpu.user + cpu.system) / calls),
 }) + '\n');
 // PROBE_SNAPSHOT=<file>: a heap snapshot of the waiting transactions, to see what they hold.
 if (process.env.PROBE_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.PROBE_SNAPSHOT);
