@@ -43,6 +43,8 @@ export interface CallIdentity {
   from: string;
   to: string;
   phoneNumberSid: string | null;
+  /** Who forwarded the call (SIP Diversion), when known. */
+  forwardedFrom?: string | null;
 }
 
 /** What observers (the bus, metrics, the console) hear after each stored status change (STYLE item 7). */
@@ -127,7 +129,7 @@ export class Call implements CallControl {
     const insert = this.writes.then(() => this.store.calls.create({
       sid: this.sid, accountSid: this.accountSid, parentCallSid: null, to: o.to, from: o.from, phoneNumberSid: o.phoneNumberSid,
       status: 'ringing', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'inbound',
-      answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
+      answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: o.forwardedFrom ?? null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
       dateCreated: this.createdAt, dateUpdated: this.createdAt,
     }));
     this.writes = insert.then(() => undefined, () => undefined);
@@ -147,6 +149,7 @@ export class Call implements CallControl {
     return {
       CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
       CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: 'inbound',
+      ...(o.forwardedFrom ? { ForwardedFrom: o.forwardedFrom } : {}),
     };
   }
 

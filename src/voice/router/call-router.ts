@@ -17,7 +17,7 @@ import type { DocumentSource } from '../twiml/interpreter.js';
 import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import { Call } from '../call/call.js';
 import type { CallMediaServices } from '../call/call-media.js';
-import { type DomainCallAuthenticator, callerOf, resolveRoute } from './route-resolver.js';
+import { type DomainCallAuthenticator, callerOf, forwardedFromOf, resolveRoute } from './route-resolver.js';
 
 /** A REST change to a live call (reference §1.2 Calls update). */
 export type LiveCallChange =
@@ -152,6 +152,7 @@ export class CallRouter implements LiveCallControl {
       : null;
     const call = new Call({
       sid, accountSid: route.account.sid, from: route.from ?? callerOf(leg.request), to: route.to, phoneNumberSid: route.number?.sid ?? null,
+      forwardedFrom: forwardedFromOf(leg.request),
       leg, media: opened.session, answerSdp: opened.answer, services: this.options.media, callbacks, logger: callLogger,
       observer: (event) => {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));

@@ -12,7 +12,7 @@
  * for a suspended or closed account (or a domain caller not admitted), 407 with a challenge.
  */
 import type { DomainCallAuth } from '../../sip/registrar/index.js';
-import type { SipRequest, Uri } from '../../sip/index.js';
+import { NameAddr, type SipRequest, type Uri } from '../../sip/index.js';
 import type { Account, IncomingPhoneNumber, Store } from '../../store/index.js';
 import type { HttpMethod } from '../webhook/params.js';
 import type { WebhookTarget } from '../webhook/document-fetcher.js';
@@ -127,6 +127,19 @@ async function resolveDomainRoute(store: Store, request: SipRequest, auth: Domai
       statusCallback: target(domain.voiceStatusCallbackUrl, domain.voiceStatusCallbackMethod),
     },
   };
+}
+
+/**
+ * Who forwarded the call to us: the most recent Diversion (RFC 5806 §4: the topmost entry is the last redirection),
+ * as E.164 when its user part is a number. Twilio sends it as `ForwardedFrom` when the carrier supplies it.
+ */
+export function forwardedFromOf(request: SipRequest): string | null {
+  const first = request.headers.get('diversion');
+  if (first === undefined) return null;
+  const parsed = NameAddr.parseList(first);
+  if (!parsed.ok || parsed.value.length === 0) return null;
+  const uri = parsed.value[0].uri;
+  return numberCandidates(userOf(uri))[0] ?? plainSipUri(uri);
 }
 
 export async function resolveRoute(store: Store, request: SipRequest, domains?: DomainCallAuthenticator | null): Promise<RouteDecision> {

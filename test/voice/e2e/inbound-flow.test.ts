@@ -90,6 +90,7 @@ describe('an inbound call through SIP, RTP, webhooks and the REST API', { skip, 
     assert.equal(voice.params.Direction, 'inbound');
     assert.equal(voice.params.ApiVersion, '2010-04-01');
     assert.equal(voice.params.CallStatus, 'ringing');
+    assert.equal(voice.params.ForwardedFrom, '+15005550999', 'the Diversion header');
     assert.equal(voice.cookie, undefined);
 
     const menu = app.seen('/flow/menu').find((r) => r.params.CallSid === callSid)!;
@@ -114,6 +115,7 @@ describe('an inbound call through SIP, RTP, webhooks and the REST API', { skip, 
     assert.equal(call.from, '+15551230000');
     assert.equal(call.to, NUMBER);
     assert.equal(call.phoneNumberSid, number.sid);
+    assert.equal(call.forwardedFrom, '+15005550999');
     assert.ok(call.startTime instanceof Date && call.endTime instanceof Date);
     assert.ok(call.endTime.getTime() >= call.startTime.getTime());
     assert.equal(Number(call.duration), Number(statuses[3].params.CallDuration));
