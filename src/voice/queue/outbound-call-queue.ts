@@ -53,7 +53,11 @@ export interface OutboundCallQueueOptions {
   defaultCallsPerSecond?: number;
   /** For accounts without a stored limit (default: no cap). */
   defaultMaxConcurrentCalls?: number;
-  /** How long stored limits are trusted before `submit` reads them again (default 5 s); see `limitsChanged`. */
+  /**
+   * How long stored limits are trusted (default 5 s): `submit` rereads older ones, and while calls wait their
+   * accounts' limits are reread this often, so a change made through the API applies within that time.
+   * `limitsChanged` applies one at once.
+   */
   limitsTtlMs?: number;
   /** Queue depth and waiting time go here when given. */
   metrics?: Registry;
@@ -89,6 +93,7 @@ export class OutboundCallQueue {
   private seq = 0;
   private active = 0;
   private timer: TimerHandle | undefined;
+  private refreshTimer: TimerHandle | undefined;
   private timerAt = Infinity;
   private pumping = false;
   private pumpAgain = false;
@@ -123,7 +128,9 @@ export class OutboundCallQueue {
   async stop(): Promise<void> {
     this.stopped = true;
     this.options.clock.clearTimeout(this.timer);
+    this.options.clock.clearTimeout(this.refreshTimer);
     this.timer = undefined;
+    this.refreshTimer = undefined;
     await this.flush();
   }
 
@@ -227,6 +234,19 @@ export class OutboundCallQueue {
     return state;
   }
 
+  /** Rereads the limits of every account with waiting calls, then releases what the new limits allow. */
+  private async refreshWaitingLimits(): Promise<void> {
+    try {
+      for (const state of [...this.turns.values()]) {
+        state.limits = await this.readLimits(state.accountSid);
+        state.limitsReadAt = this.options.clock.now();
+      }
+    } catch (err) {
+      this.options.logger.error({ err }, 'outbound call queue: could not reread call limits');
+    }
+    this.pump();
+  }
+
   private async readLimits(accountSid: string): Promise<CallLimits> {
     const row = await this.options.store.accountCallLimits.get(accountSid);
     return {
@@ -299,6 +319,12 @@ export class OutboundCallQueue {
   }
 
   private arm(): void {
+    if (this.turns.size > 0 && !this.refreshTimer) {
+      this.refreshTimer = this.options.clock.setTimeout(() => {
+        this.refreshTimer = undefined;
+        void this.track(this.refreshWaitingLimits());
+      }, this.limitsTtlMs);
+    }
     let at = Infinity;
     if (this.active < this.globalCapacity) {
       for (const state of this.turns.values()) {

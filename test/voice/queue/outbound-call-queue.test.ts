@@ -194,6 +194,20 @@ describe('OutboundCallQueue', () => {
     assert.equal(released.length, 4);
   });
 
+  it('rereads the limits of accounts with waiting calls every limitsTtlMs', async () => {
+    const q = await queue({ limitsTtlMs: 5_000 });
+    for (const callSid of calls(20)) await q.submit({ callSid, accountSid: A });
+    await store.accountCallLimits.set(A, { callsPerSecond: 10 }, 0);
+    clock.advance(4_999);
+    assert.equal(released.length, 5, 'CPS 1 until the limits are reread');
+    clock.advance(1);
+    await q.flush();
+    assert.equal(released.length, 6);
+    // The call released at 5 s was spaced at CPS 1 (next at 6 s); from then on 100 ms apart.
+    clock.advance(2_000);
+    assert.equal(released.length, 6 + 11, 'CPS 10 after the reread');
+  });
+
   it('reports queue depth and waiting time per account in metrics', async () => {
     const registry = new Registry();
     const q = await queue({ metrics: registry });
