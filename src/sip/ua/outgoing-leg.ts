@@ -45,9 +45,17 @@ export class OutgoingLeg extends CallLeg<OutgoingLegDelegate> {
   private settled = false;
   private timeout: ReturnType<UaCore['clock']['setTimeout']> | undefined;
 
+  /** Called once when the leg ends, so the user agent stops tracking it. */
+  private release: (() => void) | undefined;
+
   /** @internal Created by UserAgent.invite(). */
-  constructor(core: UaCore, request: SipRequest, options: { credentials?: Credentials; timeoutMs?: number }) {
+  constructor(
+    core: UaCore,
+    request: SipRequest,
+    options: { credentials?: Credentials; timeoutMs?: number; release?: () => void },
+  ) {
     super(core);
+    this.release = options.release;
     this.request = request;
     this.credentials = options.credentials;
     this.localSdp = request.body.length > 0 ? request.body.toString('utf8') : undefined;
@@ -202,5 +210,8 @@ export class OutgoingLeg extends CallLeg<OutgoingLegDelegate> {
     this.clearTimer(this.timeout);
     if (!this.settled) this.finish(reason === 'closed' ? new InvalidStateError('user agent closed') : new SipError(487, 'Request Terminated'));
     if (reason === 'closed') this.transaction?.abort();
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
 }

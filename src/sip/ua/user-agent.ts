@@ -156,8 +156,10 @@ export class UserAgent {
   }
 
   /** Live transactions and dialogs, for tests and metrics. */
-  get stats(): { transactions: number; dialogs: number; pending2xx: number } {
-    return { transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.responder.size };
+  get stats(): { transactions: number; dialogs: number; pending2xx: number; outgoingLegs: number } {
+    return {
+      transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.responder.size, outgoingLegs: this.outgoing.size,
+    };
   }
 
   // Outgoing -----------------------------------------------------------------------------------------------------
@@ -175,20 +177,15 @@ export class UserAgent {
       body: Buffer.from(options.sdp),
       contentType: 'application/sdp',
     });
-    const leg = new OutgoingLeg(this.core, request, {
+    const leg: OutgoingLeg = new OutgoingLeg(this.core, request, {
       ...(options.credentials ? { credentials: options.credentials } : {}),
       // Bounded lifetime: an INVITE client transaction in Proceeding has no timer of its own (§17.1.1.2).
       timeoutMs: options.timeoutMs ?? this.maxUnansweredMs,
+      // Tracked (for close) until it ends, whether it failed or was answered and hung up later.
+      release: () => this.outgoing.delete(leg),
     });
     if (options.delegate) leg.delegate = options.delegate;
     this.outgoing.add(leg);
-    const forget = (): void => {
-      this.outgoing.delete(leg);
-    };
-    leg.answer.then(
-      () => undefined,
-      forget,
-    );
     leg.start();
     return leg;
   }

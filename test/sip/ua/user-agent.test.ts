@@ -30,8 +30,8 @@ async function drain(clock: FakeClock, a: UserAgent, b: UserAgent): Promise<void
     clock.advance(1000);
     await flush(2);
   }
-  assert.deepEqual(a.stats, { transactions: 0, dialogs: 0, pending2xx: 0 });
-  assert.deepEqual(b.stats, { transactions: 0, dialogs: 0, pending2xx: 0 });
+  assert.deepEqual(a.stats, { transactions: 0, dialogs: 0, pending2xx: 0, outgoingLegs: 0 });
+  assert.deepEqual(b.stats, { transactions: 0, dialogs: 0, pending2xx: 0, outgoingLegs: 0 });
 }
 
 test('OPTIONS outside a dialog: default 200 with Allow and Accept (§11.2)', async () => {
