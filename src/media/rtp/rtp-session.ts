@@ -44,6 +44,7 @@ import { RtcpCompound } from './rtcp-compound.js';
 import type { RtcpReportBlock } from './rtcp-report-block.js';
 import { RtcpReporter, type SenderInfo } from './rtcp-reporter.js';
 import { bind, bindPair } from './udp-socket.js';
+import { ConnectedSender } from './connected-sender.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -146,11 +147,7 @@ export class RtpSession {
 
   private readonly socket: Socket;
   /** Connected-send socket on the RTP port (`connectedSend`), or undefined. */
-  private readonly txSocket: Socket | undefined;
-  /** The remote `txSocket` is connected to: sends use it only while this is (identically) `remote`. */
-  private txRemote: RtpEndpoint | undefined;
-  private txConnecting = false;
-  private txErrorLogged = false;
+  private readonly tx: ConnectedSender | undefined;
   private readonly rtcpSocket: Socket | undefined;
   private readonly allocator: PortAllocator | undefined;
   private readonly allocatedPort: number | undefined;
@@ -206,7 +203,7 @@ export class RtpSession {
     options: RtpSessionOptions,
   ) {
     this.socket = socket;
-    this.txSocket = txSocket;
+    this.tx = txSocket && new ConnectedSender(txSocket, () => this.remote, options.logger);
     this.rtcpSocket = rtcpSocket;
     this.allocator = options.allocator;
     this.allocatedPort = allocatedPort;
@@ -254,7 +251,6 @@ export class RtpSession {
     socket.on('error', (err) => this.logger?.warn({ err }, 'RTP socket error'));
     if (txSocket !== undefined) {
       txSocket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, false));
-      txSocket.on('error', (err) => this.onTxError(err));
     }
     if (options.remote) this.setRemote(options.remote, options.remoteRtcpPort);
     rtcpSocket?.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, true));
@@ -326,7 +322,7 @@ export class RtpSession {
    * (no remote yet, a connect pending or failed, or `connectedSend: false`).
    */
   get connectedRemote(): RtpEndpoint | undefined {
-    return this.txRemote !== undefined && this.txRemote === this.remote ? this.txRemote : undefined;
+    return this.tx?.connectedRemote(this.remote);
   }
 
   /** The RTP timestamp the next media packet will carry. */
@@ -344,7 +340,7 @@ export class RtpSession {
     this.remoteRtcp = this.rtcpMux ? this.remote : { address: remote.address, port: rtcpPort ?? remote.port + 1 };
     this.latched = false;
     this.candidateCount = 0;
-    this.connectTx();
+    this.tx?.follow();
   }
 
   /**
@@ -405,9 +401,7 @@ export class RtpSession {
       view = buf.subarray(0, total);
       this.ringViews[slot] = view;
     }
-    const tx = this.txSocket;
-    if (tx !== undefined && this.txRemote === remote) tx.send(view);
-    else this.socket.send(view, remote.port, remote.address);
+    if (this.tx === undefined || !this.tx.send(view, remote)) this.socket.send(view, remote.port, remote.address);
     this.sequence = (this.sequence + 1) & 0xffff;
     this.packetsSent++;
     this.octetsSent += length;
@@ -470,11 +464,7 @@ export class RtpSession {
     this.rtcpTimer = undefined;
     this.socket.removeAllListeners('message');
     this.socket.close();
-    if (this.txSocket) {
-      this.txRemote = undefined;
-      this.txSocket.removeAllListeners('message');
-      this.txSocket.close();
-    }
+    this.tx?.close();
     if (this.rtcpSocket) {
       this.rtcpSocket.removeAllListeners('message');
       this.rtcpSocket.close();
@@ -570,61 +560,9 @@ export class RtpSession {
     if (this.rtcpMux) this.remoteRtcp = this.remote;
     else if (this.remoteRtcp === undefined) this.remoteRtcp = { address: rinfo.address, port: rinfo.port + 1 };
     const latchedTo = this.remote;
-    this.connectTx();
+    this.tx?.follow();
     this.emit('onLatch', (d) => d.onLatch?.(latchedTo, this));
     return true;
-  }
-
-  /**
-   * Point the connected-send socket at the current remote: disconnect from the old one, connect to the new. Connects
-   * one at a time; a remote that changed meanwhile is taken up when the pending connect completes. Until then, or
-   * after a failure, `sendPacket` uses the unconnected socket with an address.
-   */
-  private connectTx(): void {
-    const tx = this.txSocket;
-    if (tx === undefined || this.closed || this.txConnecting || this.txRemote === this.remote) return;
-    if (this.txRemote !== undefined) {
-      this.txRemote = undefined;
-      try {
-        tx.disconnect();
-      } catch (err) {
-        this.logger?.warn({ err }, 'RTP send socket did not disconnect; sending unconnected');
-        return;
-      }
-    }
-    const target = this.remote;
-    if (target === undefined) return;
-    this.txConnecting = true;
-    try {
-      tx.connect(target.port, target.address, (err?: Error) => this.onTxConnected(target, err));
-    } catch (err) {
-      // Synchronous argument errors (e.g. port 0 from an SDP that rejected the stream).
-      this.txConnecting = false;
-      this.logger?.debug({ err, remote: target }, 'RTP send socket cannot connect; sending unconnected');
-    }
-  }
-
-  private onTxConnected(target: RtpEndpoint, err: Error | undefined): void {
-    this.txConnecting = false;
-    if (this.closed) return;
-    if (err !== undefined) {
-      this.logger?.debug({ err, remote: target }, 'RTP send socket did not connect; sending unconnected');
-      return;
-    }
-    this.txRemote = target;
-    this.txErrorLogged = false;
-    if (this.remote !== target) this.connectTx();
-  }
-
-  /**
-   * Errors on the connected socket: mostly ECONNREFUSED, the kernel passing on an ICMP port unreachable from the peer
-   * (a connected UDP socket reports them, RFC 1122 §4.1.3.3). The peer may come back, so media keeps flowing; logged
-   * once per connect rather than once per packet.
-   */
-  private onTxError(err: Error): void {
-    if (this.txErrorLogged) return;
-    this.txErrorLogged = true;
-    this.logger?.debug({ err, remote: this.txRemote }, 'RTP send socket error (peer unreachable?)');
   }
 
   private onRtcpDatagram(msg: Buffer, rinfo: RemoteInfo): void {
