@@ -134,8 +134,10 @@ export class CallRouter implements LiveCallControl {
       if (!legEnded(leg)) leg.reject(opened.reason === 'no-port' ? 503 : 488, opened.reason === 'no-port' ? 'Service Unavailable' : 'Not Acceptable Here');
       return;
     }
-    if (legEnded(leg)) {
+    if (legEnded(leg) || this.closed) {
+      // Stopping meanwhile: close() only ends the calls it saw, so no new one may start now.
       opened.session.close();
+      if (!legEnded(leg)) leg.reject(503, 'Service Unavailable');
       return;
     }
 
