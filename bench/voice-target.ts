@@ -32,10 +32,30 @@ const created = await fetch(`${server.httpUrl}/2010-04-01/Accounts/${server.owne
 });
 if (created.status !== 201) throw new Error(`creating the number: ${created.status} ${await created.text()}`);
 
+/**
+ * RTP packets sent and received so far by the calls live now, summed. Read through the router's private map of live
+ * calls (read-only, bench only: no public counter exists); -1 when that shape has changed.
+ */
+function rtpTotals(): { rtpSent: number; rtpReceived: number } {
+  try {
+    type Peek = { live: Map<string, { call: { options: { media: { stats: { packetsSent: number; packetsReceived: number } } } } }> };
+    let rtpSent = 0;
+    let rtpReceived = 0;
+    for (const { call } of (server.calls as unknown as Peek).live.values()) {
+      const st = call.options.media.stats;
+      rtpSent += st.packetsSent;
+      rtpReceived += st.packetsReceived;
+    }
+    return { rtpSent, rtpReceived };
+  } catch {
+    return { rtpSent: -1, rtpReceived: -1 };
+  }
+}
+
 function stats(): Record<string, number> {
   const mem = process.memoryUsage();
   return {
-    liveCalls: server.calls.liveCount,
+    liveCalls: server.calls.liveCount, ...rtpTotals(),
     cacheHits: server.mediaCache.stats.hits, cacheFetches: server.mediaCache.stats.fetches,
     rssMiB: Math.round(mem.rss / 2 ** 20), heapMiB: Math.round(mem.heapUsed / 2 ** 20),
   };

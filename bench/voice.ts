@@ -215,6 +215,9 @@ interface MediaStep {
   calls: number;
   run: RunResult;
   peakLive: number;
+  /** RTP packets per second per live call during the hold, as the server counted them (null: not measured). */
+  inPps: number | null;
+  outPps: number | null;
   passed: boolean;
   verdict: string;
 }
@@ -222,9 +225,13 @@ interface MediaStep {
 async function mediaStep(target: Target, calls: number, audio: string): Promise<MediaStep> {
   const rate = Math.max(1, Math.ceil(calls / RAMP_SECONDS));
   let peakLive = 0;
+  // Two-way media check: two samples of the server's RTP counters a few seconds apart in the middle of the hold,
+  // while every call is up; packets per second per call each way (G.711 at 20 ms: 50).
+  let samples: Array<{ at: number; live: number; sent: number; received: number }> = [];
   const sampler = setInterval(() => {
     targetStats(target).then((s) => {
       if ((s.liveCalls ?? 0) > peakLive) peakLive = s.liveCalls!;
+      samples.push({ at: performance.now(), live: s.liveCalls ?? 0, sent: s.rtpSent ?? -1, received: s.rtpReceived ?? -1 });
     }, () => undefined);
   }, 2000);
   const run = await runSippScenario({
@@ -235,17 +242,29 @@ async function mediaStep(target: Target, calls: number, audio: string): Promise<
   });
   clearInterval(sampler);
   clearLive();
+  samples = samples.filter((x) => x.live === calls && x.sent >= 0);
+  let inPps: number | null = null;
+  let outPps: number | null = null;
+  if (samples.length >= 2) {
+    const a = samples[Math.floor(samples.length / 4)]!;
+    const b = samples[Math.max(Math.floor(samples.length / 4) + 1, Math.floor((samples.length * 3) / 4))]!;
+    const s = (b.at - a.at) / 1000;
+    inPps = (b.received - a.received) / s / calls;
+    outPps = (b.sent - a.sent) / s / calls;
+  }
   const verdicts: string[] = [];
   if (run.failed > 0) verdicts.push(`${run.failed} failed calls`);
   if (run.peakOpen < calls) verdicts.push(`only ${run.peakOpen} calls open at once`);
-  return { calls, run, peakLive, passed: verdicts.length === 0, verdict: verdicts.join('; ') || 'ok' };
+  if (inPps !== null && inPps < 45) verdicts.push(`RTP in ${inPps.toFixed(1)} pkt/s a call (< 45 of 50)`);
+  if (outPps !== null && outPps < 45) verdicts.push(`RTP out ${outPps.toFixed(1)} pkt/s a call (< 45 of 50)`);
+  return { calls, run, peakLive, inPps, outPps, passed: verdicts.length === 0, verdict: verdicts.join('; ') || 'ok' };
 }
 
-const MEDIA_HEADER = '    calls  ramp/s   ok  failed  peak open (sipp/server)  PDD p50   p99   CPU sut  sipp  other  verdict';
+const MEDIA_HEADER = '    calls  ramp/s   ok  failed  peak open (sipp/server)  RTP pkt/s a call in  out  PDD p50   p99   CPU sut  sipp  other  verdict';
 function mediaRow(s: MediaStep): string {
   const r = s.run;
   return `  ${String(s.calls).padStart(7)} ${String(Math.ceil(s.calls / RAMP_SECONDS)).padStart(7)} ${String(r.successful).padStart(5)} ${String(r.failed).padStart(7)}`
-    + `  ${`${r.peakOpen}/${s.peakLive}`.padStart(23)}  ${num(percentile(r.rtts, 50))} ${num(percentile(r.rtts, 99))}`
+    + `  ${`${r.peakOpen}/${s.peakLive}`.padStart(23)}  ${num(s.inPps).padStart(19)} ${num(s.outPps, 1).padStart(4)}  ${num(percentile(r.rtts, 50))} ${num(percentile(r.rtts, 99))}`
     + `   ${pct(r.targetCpu)} ${pct(r.sippCpu)} ${pct(r.otherCpu)}  ${s.verdict}`;
 }
 
