@@ -12,7 +12,10 @@ import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAl
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
 import { type Account, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
-import { CallRouter, type NotificationSink, StatusCallbackSender, WebhookClient, createWebhookAgent } from './voice/index.js';
+import {
+  CallRouter, DestinationResolver, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
+} from './voice/index.js';
+import { TrunkRoutes } from './voice/trunk/index.js';
 
 /** What a running Patchbay tells its operator and its tests. */
 export interface RunningServer {
@@ -32,6 +35,8 @@ export interface RunningServer {
   readonly tts: EspeakNgStatus;
   /** The call router: incoming calls and the live calls this node holds. */
   readonly calls: CallRouter;
+  /** Calls created through `POST Calls.json` and their per-account queue. */
+  readonly originate: OriginateService;
   close(): Promise<void>;
 }
 
@@ -104,21 +109,53 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       },
     });
     let sipHost = config.host;
+    // One RTP port range and one speech engine for inbound and outbound calls alike.
+    const rtpPorts = new PortAllocator(config.rtpPorts);
+    const speech = tts.installed ? new EspeakNgProvider({ clock }) : null;
     const calls = new CallRouter({
       store,
       webhooks: { client: webhookClient, notifications, callbacks, clock, logger },
       media: {
-        cache: mediaCache, tts: tts.installed ? new EspeakNgProvider({ clock }) : null, store, clock, dataDir: config.dataDir,
+        cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir,
         publicUrl: () => publicUrl,
       },
       session: {
-        playout, allocator: new PortAllocator(config.rtpPorts), bindAddress: config.host, address: () => sipHost, clock,
+        playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
         logger: logger.child({ component: 'media' }),
       },
       logger: logger.child({ component: 'calls' }),
       bus,
       // Read when a call arrives, after the registrar below exists.
       domains: { authenticateCall: (request) => registrar.authenticateCall(request) },
+    });
+    // Outbound-api calls: the durable per-account queue, then out over the SIP user agent (UDP).
+    let sipLoopback = '';
+    let sipEndpoint: SipEndpoint | undefined;
+    const originate = new OriginateService({
+      store,
+      webhooks: { client: webhookClient, notifications, callbacks, clock, logger },
+      media: {
+        cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir,
+        publicUrl: () => publicUrl,
+      },
+      session: {
+        playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
+        logger: logger.child({ component: 'media' }),
+      },
+      userAgent: () => sipEndpoint?.userAgent('UDP'),
+      sipHost: () => sipHost,
+      destinations: new DestinationResolver({
+        store,
+        trunks: new TrunkRoutes(store),
+        domains: {
+          isOurDomain: async (host) => (await store.sipDomains.findByDomainName(host)) !== undefined,
+          bindings: (host, user) => registrar.findBindings(host, user),
+        },
+        loopback: () => sipLoopback,
+      }),
+      logger: logger.child({ component: 'originate' }),
+      bus,
+      metrics,
     });
     new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount); } });
 
@@ -130,7 +167,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       get publicUrl() {
         return publicUrl;
       },
-      liveCalls: calls,
+      // Calls this node holds: inbound ones at the router, then outbound-api ones (queued included).
+      liveCalls: {
+        update: async (accountSid, callSid, change) =>
+          (await calls.update(accountSid, callSid, change)) === 'updated' ? 'updated' : originate.update(accountSid, callSid, change),
+      },
+      originate,
     });
     mountMetrics(api, metrics);
     // The persistent address of processed media: what <Play> and <Say> renders resolve to once cached.
@@ -176,6 +218,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sipHost = sip.advertisedHost;
     // Stopped before SIP: live calls are ended (BYE) and their records closed while the transports still run.
     started.push({ name: 'calls', stop: () => calls.close() });
+    sipEndpoint = sip;
+    sipLoopback = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${sip.udp?.port ?? config.sipPort}`;
+    await originate.start();
+    started.push({ name: 'originate', stop: () => originate.close() });
     ready = true;
 
     return {
@@ -193,6 +239,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics,
       tts,
       calls,
+      originate,
       close: stopAll,
     };
   } catch (err) {

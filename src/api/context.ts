@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../core/index.js';
-import type { Account, Store } from '../store/index.js';
-import type { LiveCallControl } from '../voice/index.js';
+import type { Account, Call, Store } from '../store/index.js';
+import type { LiveCallControl, OriginateRequest } from '../voice/index.js';
 import type { Principal } from './auth.js';
 import type { Form } from './form.js';
 
@@ -22,6 +22,8 @@ export interface ApiContext {
   credentials?: CredentialChanges;
   /** Live calls held by this node (REST `POST Calls/{Sid}.json`); absent when no voice service runs. */
   liveCalls?: LiveCallControl;
+  /** Places calls created through `POST Calls.json`; absent when no voice service runs (the route then answers 21200). */
+  originate?: { create(account: Account, request: OriginateRequest): Promise<Call> };
 }
 
 declare module 'fastify' {

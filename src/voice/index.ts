@@ -5,3 +5,4 @@ export * from './twiml/index.js';
 export { createCallTwiml, type CallTwiml, type CallTwimlOptions, type VoiceWebhookServices } from './call-twiml.js';
 export * from './call/index.js';
 export * from './router/index.js';
+export * from './originate/index.js';

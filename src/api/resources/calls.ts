@@ -5,6 +5,7 @@ import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
 import { listEnvelope, readListRequest } from '../paging.js';
 import { Params } from '../params.js';
+import { readCallCreate } from './call-create.js';
 
 export function serializeCall(c: Call): Record<string, unknown> {
   const base = `${accountPath(c.accountSid)}/Calls/${c.sid}`;
@@ -56,8 +57,8 @@ const LIVE = new Set<CallStatus>(['queued', 'initiated', 'ringing', 'in-progress
 type SidParams = { AccountSid: string; Sid: string };
 
 /**
- * `/Calls.json`: the call records. Creating and controlling calls belongs to the voice service, which registers
- * its own routes; this file owns listing, fetching and deleting the records.
+ * `/Calls.json`: the call records — listing, fetching, deleting — and the REST side of creating and controlling
+ * calls, which the voice services carry out (`ctx.originate`, `ctx.liveCalls`).
  */
 export function callsResource(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
@@ -80,6 +81,14 @@ export function callsResource(ctx: ApiContext): FastifyPluginAsync {
         list,
       );
       return listEnvelope('calls', `${accountPath(request.account!.sid)}/Calls.json`, query, list, page, serializeCall);
+    });
+
+    // Reference §1.2 Calls create: the record (`queued`, `outbound-api`) is durable and queued before the 201.
+    app.post('/Accounts/:AccountSid/Calls.json', async (request, reply) => {
+      const create = readCallCreate(request.form);
+      if (!ctx.originate) throw new TwilioError(ErrorCode.CallCreateError, 400, 'Outbound calls are not available: no voice service runs');
+      const call = await ctx.originate.create(request.account!, create);
+      return reply.code(201).send(serializeCall(call));
     });
 
     app.get<{ Params: SidParams }>('/Accounts/:AccountSid/Calls/:Sid.json', async (request) => {

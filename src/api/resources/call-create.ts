@@ -1,0 +1,108 @@
+/**
+ * `POST Calls.json` parameters (reference §1.2 Calls create) read into an `OriginateRequest`, each failure with
+ * Twilio's code: 21201 To missing, 21211 To invalid, 21213 From missing, 21212 From invalid, 21200 none of
+ * Url/Twiml/ApplicationSid (or more than one), 21205 a bad URL, 21208 a bad Timeout, 20001 anything else.
+ */
+import { ErrorCode, TwilioError, invalidParameter } from '../../core/index.js';
+import type { OriginateRequest } from '../../voice/index.js';
+import type { CallProgressEvent } from '../../voice/twiml/types.js';
+import { Params } from '../params.js';
+import type { Form } from '../form.js';
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+const SIP_URI = /^sips?:[^\s<>"]+$/i;
+const EVENTS: readonly CallProgressEvent[] = ['initiated', 'ringing', 'answered', 'completed'];
+const RECORDING_EVENTS = ['in-progress', 'completed', 'absent'] as const;
+/** Twilio: at most 32 keys, `w` pauses half a second. */
+const SEND_DIGITS = /^[0-9*#wW]{1,32}$/;
+const TWIML_MAX = 4000;
+
+const bad = (code: number, message: string) => new TwilioError(code, 400, message);
+
+/** Space-separated or repeated values (the official clients repeat the key). */
+function words(params: Params, name: string): string[] {
+  return params.all(name).flatMap((v) => v.split(/\s+/)).filter((v) => v !== '');
+}
+
+function integer(params: Params, name: string, min: number, max: number, code: number): number | undefined {
+  const v = params.string(name);
+  if (v === undefined || v === '') return undefined;
+  const n = Number(v);
+  if (!/^-?\d+$/.test(v.trim()) || n < min || n > max) throw bad(code, `${name} must be an integer from ${min} to ${max}, not '${v}'`);
+  return n;
+}
+
+/**
+ * `From` must be a number of the account or a verified caller ID on Twilio (21210); Patchbay has no verified caller
+ * IDs yet, so any E.164 number is accepted (and any SIP user or URI when calling a SIP URI).
+ */
+export function readCallCreate(form: Form): OriginateRequest {
+  const params = new Params(form);
+  const to = params.string('To')?.trim();
+  if (to === undefined || to === '') throw bad(ErrorCode.MissingToNumber, "Missing required parameter To in the post body");
+  if (!E164.test(to) && !SIP_URI.test(to)) throw bad(ErrorCode.InvalidToNumber, `The 'To' number ${to} is not a valid phone number or SIP URI.`);
+  const from = params.string('From')?.trim();
+  if (from === undefined || from === '') throw bad(ErrorCode.MissingFromNumber, 'Missing required parameter From in the post body');
+  const fromOk = E164.test(from) || (SIP_URI.test(to) && /^(sips?:)?[\w.!~*'()&=+$,;?/%-]+(@[^\s<>"]+)?$/i.test(from));
+  if (!fromOk) throw bad(ErrorCode.InvalidFromNumber, `The 'From' number ${from} is not a valid phone number${SIP_URI.test(to) ? ' or SIP user' : ''}.`);
+
+  const url = params.url('Url', ErrorCode.InvalidUrlParameter);
+  const twiml = params.string('Twiml');
+  const applicationSid = params.sid('ApplicationSid', 'AP');
+  const given = [url ? 'Url' : null, twiml ? 'Twiml' : null, applicationSid ? 'ApplicationSid' : null].filter((x) => x !== null);
+  if (given.length === 0) throw bad(ErrorCode.CallCreateError, 'Either Url, Twiml or ApplicationSid is required');
+  if (given.length > 1) throw bad(ErrorCode.CallCreateError, `Only one of Url, Twiml or ApplicationSid may be given, not ${given.join(' and ')}`);
+  if (twiml && twiml.length > TWIML_MAX) throw bad(ErrorCode.CallCreateError, `Twiml is longer than ${TWIML_MAX} characters`);
+  const method = params.method('Method') === 'GET' ? 'GET' : 'POST';
+  const source: OriginateRequest['source'] = url
+    ? { kind: 'url', url, method }
+    : twiml ? { kind: 'twiml', twiml } : { kind: 'application', applicationSid: applicationSid! };
+
+  const fallbackUrl = params.url('FallbackUrl');
+  const fallbackMethod = params.method('FallbackMethod') === 'GET' ? 'GET' : 'POST';
+  const statusCallback = params.url('StatusCallback');
+  const statusCallbackMethod = params.method('StatusCallbackMethod') === 'GET' ? 'GET' : 'POST';
+  const events = words(params, 'StatusCallbackEvent').map((e) => {
+    const match = EVENTS.find((x) => x === e.toLowerCase());
+    if (!match) throw invalidParameter(ErrorCode.InvalidParameter, `StatusCallbackEvent must be one of ${EVENTS.join(', ')}, not '${e}'`);
+    return match;
+  });
+
+  const sendDigits = params.string('SendDigits');
+  if (sendDigits !== undefined && sendDigits !== '' && !SEND_DIGITS.test(sendDigits)) {
+    throw invalidParameter(ErrorCode.InvalidParameter, `SendDigits may hold up to 32 of 0-9, *, # and w, not '${sendDigits}'`);
+  }
+  const timeoutSeconds = integer(params, 'Timeout', 1, 600, ErrorCode.InvalidTimeout) ?? 60;
+  const timeLimitSeconds = integer(params, 'TimeLimit', 1, 24 * 3600, ErrorCode.InvalidParameter) ?? null;
+
+  // Recording parameters are validated and kept; recording outbound-api calls is not implemented yet.
+  const record = params.boolean('Record') ?? false;
+  params.oneOf('RecordingChannels', ['mono', 'dual'] as const);
+  params.url('RecordingStatusCallback');
+  params.method('RecordingStatusCallbackMethod');
+  for (const e of words(params, 'RecordingStatusCallbackEvent')) {
+    if (!(RECORDING_EVENTS as readonly string[]).includes(e)) {
+      throw invalidParameter(ErrorCode.InvalidParameter, `RecordingStatusCallbackEvent must be one of ${RECORDING_EVENTS.join(', ')}, not '${e}'`);
+    }
+  }
+  params.oneOf('RecordingTrack', ['inbound', 'outbound', 'both'] as const);
+  params.oneOf('Trim', ['trim-silence', 'do-not-trim'] as const);
+
+  const callerId = params.string('CallerId')?.trim() || null;
+  const sipUser = params.string('SipAuthUsername');
+  const sipPassword = params.string('SipAuthPassword');
+  if ((sipUser && !sipPassword) || (!sipUser && sipPassword)) {
+    throw invalidParameter(ErrorCode.InvalidParameter, 'SipAuthUsername and SipAuthPassword go together');
+  }
+  const byoc = params.sid('Byoc', 'BY') ?? null;
+
+  return {
+    to, from, source,
+    fallback: fallbackUrl ? { url: fallbackUrl, method: fallbackMethod } : null,
+    statusCallback: statusCallback ? { url: statusCallback, method: statusCallbackMethod, events } : null,
+    sendDigits: sendDigits || null,
+    timeoutSeconds, timeLimitSeconds, record, callerId,
+    sipAuth: sipUser && sipPassword ? { username: sipUser, password: sipPassword } : null,
+    byoc,
+  };
+}

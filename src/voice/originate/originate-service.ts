@@ -1,0 +1,341 @@
+/**
+ * Calls created through the REST API (reference §1.2 `POST Calls.json`, issue 6 items 1–3). The API hands over a
+ * validated request; this service writes the Call record (`outbound-api`, `queued`) first, submits it to the
+ * per-account `OutboundCallQueue`, and when the queue lets it out places it: `initiated`, the INVITE to its
+ * destinations in failover order, `ringing` on 180/183, `in-progress` on 2xx and then the call's TwiML through the
+ * same interpreter inbound calls use, until a final status. The API never touches SIP.
+ */
+import type { Registry } from 'prom-client';
+import type { Bus } from '../../bus/index.js';
+import { type Logger, type TimerHandle, newSid } from '../../core/index.js';
+import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
+import { type Credentials, SipError, type UserAgent } from '../../sip/index.js';
+import type { Account, Call as CallRow, Store } from '../../store/index.js';
+import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../call-twiml.js';
+import type { CallMediaServices } from '../call/call-media.js';
+import { CallNotifier } from '../notifications.js';
+import { OutboundCallQueue, type ReleasedCall } from '../queue/index.js';
+import type { LiveCallChange, LiveCallControl } from '../router/call-router.js';
+import type { DocumentSource } from '../twiml/interpreter.js';
+import type { CallProgressEvent } from '../twiml/types.js';
+import type { WebhookTarget } from '../webhook/document-fetcher.js';
+import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+import type { DestinationResolver } from './destinations.js';
+import { OutgoingCall, finalStatusOf } from './outgoing-call.js';
+
+/** A validated `POST Calls.json` (the REST layer checks every parameter; see `src/api/resources/calls.ts`). */
+export interface OriginateRequest {
+  to: string;
+  from: string;
+  /** What runs once the far end answers: `Url`+`Method`, `Twiml`, or `ApplicationSid` (its VoiceUrl). */
+  source: { kind: 'url'; url: string; method: 'GET' | 'POST' } | { kind: 'twiml'; twiml: string } | { kind: 'application'; applicationSid: string };
+  fallback: WebhookTarget | null;
+  statusCallback: (WebhookTarget & { events: CallProgressEvent[] }) | null;
+  /** Keys (and `w` pauses) sent once the call is answered. */
+  sendDigits: string | null;
+  /** Seconds to let the call ring before CANCEL (1–600). */
+  timeoutSeconds: number;
+  /** Seconds the call may last once answered; null: Twilio's 4 hours. */
+  timeLimitSeconds: number | null;
+  /** Accepted and kept; recording of outbound-api calls is not implemented yet. */
+  record: boolean;
+  /** Caller ID shown to SIP destinations (`CallerId`); defaults to From. */
+  callerId: string | null;
+  sipAuth: Credentials | null;
+  byoc: string | null;
+}
+
+/** Twilio's 4-hour ceiling on a call without TimeLimit. */
+const DEFAULT_TIME_LIMIT_S = 4 * 3600;
+/**
+ * Twilio adds about five seconds to `Timeout` (reference §1.2); Patchbay rings exactly `Timeout` seconds, so tests
+ * and applications see the value they asked for.
+ */
+const TIMEOUT_BUFFER_MS = 0;
+
+export interface OriginateServiceOptions {
+  store: Store;
+  webhooks: VoiceWebhookServices;
+  media: CallMediaServices;
+  session: Omit<MediaSessionOptions, 'address'> & { address: () => string };
+  /** The user agent calls leave through (UDP); read per call, as SIP starts after this service is built. */
+  userAgent: () => UserAgent | undefined;
+  /** Our SIP host as From/Contact show it. */
+  sipHost: () => string;
+  destinations: DestinationResolver;
+  logger: Logger;
+  bus?: Bus;
+  metrics?: Registry;
+  /** Passed to the queue (tests). */
+  queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number };
+}
+
+interface LiveOutgoing {
+  call: OutgoingCall;
+  twiml: CallTwiml | null;
+}
+
+export class OriginateService implements LiveCallControl {
+  readonly queue: OutboundCallQueue;
+  private readonly live = new Map<string, LiveOutgoing>();
+  private readonly running = new Set<Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly options: OriginateServiceOptions) {
+    this.queue = new OutboundCallQueue({
+      store: options.store, clock: options.webhooks.clock, logger: options.logger.child({ component: 'call-queue' }),
+      ...(options.metrics ? { metrics: options.metrics } : {}), ...options.queue,
+      release: (released) => this.release(released),
+    });
+  }
+
+  /** Reloads the durable queue and begins releasing calls; call once SIP is up. */
+  start(): Promise<void> {
+    return this.queue.start();
+  }
+
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  /**
+   * Writes the Call record (`queued`) and submits the call to its account's queue; resolves with the record as
+   * created once both are durable.
+   */
+  async create(account: Account, request: OriginateRequest): Promise<CallRow> {
+    const { store, webhooks } = this.options;
+    const now = webhooks.clock.now();
+    const row = await store.calls.create({
+      sid: newCallSid(), accountSid: account.sid, parentCallSid: null, to: request.to, from: request.from, phoneNumberSid: null,
+      status: 'queued', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'outbound-api',
+      answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
+      dateCreated: now, dateUpdated: now,
+    });
+    await this.queue.submit({ callSid: row.sid, accountSid: account.sid, data: JSON.stringify(request) });
+    return row;
+  }
+
+  async update(accountSid: string, callSid: string, change: LiveCallChange): Promise<'updated' | 'not-live'> {
+    if (change.kind === 'status' && (await this.queue.cancel(callSid))) {
+      // Canceled while queued: final at once, no status callback (reference §2.2).
+      const now = this.options.webhooks.clock.now();
+      await this.options.store.calls.update(callSid, { status: 'canceled', endTime: now, duration: 0, dateUpdated: now });
+      return 'updated';
+    }
+    const entry = this.live.get(callSid);
+    if (!entry || entry.call.accountSid !== accountSid || entry.call.isFinal) return 'not-live';
+    if (change.kind === 'redirect') {
+      if (!entry.twiml) return 'not-live';
+      entry.twiml.interpreter.redirect(change.source);
+      return 'updated';
+    }
+    if (entry.call.state === 'ringing') entry.call.cancel();
+    else if (change.status === 'completed') await entry.call.hangup();
+    else return 'updated';
+    await entry.call.finished;
+    return 'updated';
+  }
+
+  /** Stops the queue (waiting calls stay durable) and ends the live calls. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.queue.stop();
+    await Promise.allSettled([...this.live.values()].map(({ call }) => call.shutdown()));
+    await Promise.allSettled([...this.running]);
+  }
+
+  private release(released: ReleasedCall): void {
+    const task = this.run(released)
+      .catch((err: unknown) => this.options.logger.error({ err, callSid: released.callSid }, 'outbound call failed'))
+      .finally(() => this.queue.callEnded(released.accountSid));
+    this.running.add(task);
+    void task.finally(() => this.running.delete(task));
+  }
+
+  private async run(released: ReleasedCall): Promise<void> {
+    const { store, webhooks, logger } = this.options;
+    const callLogger = logger.child({ callSid: released.callSid });
+    const [row, account] = await Promise.all([store.calls.get(released.callSid), store.accounts.get(released.accountSid)]);
+    if (!row || !account || row.status !== 'queued' || released.data === null) {
+      callLogger.warn('released call has no queued record; dropped');
+      return;
+    }
+    const request = JSON.parse(released.data) as OriginateRequest;
+    const app = await this.application(account, request);
+    const cb = app.statusCallback;
+    const callbacks = cb
+      ? new CallStatusCallbacks(webhooks.callbacks, { url: cb.url, method: cb.method, accountSid: account.sid, callSid: row.sid, authToken: account.authToken }, cb.events, webhooks.clock)
+      : null;
+    const call = new OutgoingCall({
+      sid: row.sid, accountSid: account.sid, from: request.from, to: request.to, createdAt: row.dateCreated,
+      services: this.options.media, callbacks, logger: callLogger,
+      observer: (event) => {
+        this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
+      },
+    });
+    const entry: LiveOutgoing = { call, twiml: null };
+    this.live.set(row.sid, entry);
+    try {
+      if (released.waitedMs > 0) await store.calls.update(row.sid, { queueTime: released.waitedMs });
+      if (this.closed) {
+        call.finish('failed', 503);
+        return;
+      }
+      call.initiated();
+      const notifier = new CallNotifier(webhooks.notifications, { accountSid: account.sid, callSid: row.sid }, webhooks.clock, (err) =>
+        callLogger.error({ err }, 'notification sink failed'),
+      );
+      if (app.error) {
+        notifier.error(app.error.code, app.error.message);
+        call.finish('failed', null);
+        return;
+      }
+      const answered = await this.dial(call, account, request, notifier, callLogger);
+      if (!answered) return;
+      const twiml = createCallTwiml({ ...webhooks, logger: callLogger }, {
+        call, accountSid: account.sid, callSid: row.sid, authToken: account.authToken, parameters: () => call.parameters(),
+        voice: app.voice ?? { url: '', method: 'POST' }, fallback: app.fallback,
+      });
+      entry.twiml = twiml;
+      const clock = webhooks.clock;
+      const limit = clock.setTimeout(() => void call.hangup(), (request.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_S) * 1000);
+      try {
+        if (request.sendDigits) await call.play({ kind: 'digits', digits: request.sendDigits }, { signal: call.ended });
+        const source: DocumentSource = app.twiml !== null ? { kind: 'twiml', twiml: app.twiml } : { kind: 'url', url: app.voice!.url, method: app.voice!.method };
+        const result = await twiml.interpreter.run(source);
+        callLogger.debug({ result }, 'TwiML finished');
+      } finally {
+        clock.clearTimeout(limit);
+      }
+      if (!call.isFinal) await call.hangup();
+    } catch (err) {
+      callLogger.error({ err }, 'outbound call failed');
+      if (!call.isFinal) {
+        if (call.state === 'in-progress') await call.hangup();
+        else call.finish('failed', null);
+      }
+    } finally {
+      this.live.delete(row.sid);
+    }
+    await call.finished;
+  }
+
+  /** What answers the call: Url/Twiml, or the Application's voice URL and status callback. */
+  private async application(account: Account, request: OriginateRequest): Promise<{
+    voice: WebhookTarget | null; twiml: string | null; fallback: WebhookTarget | null;
+    statusCallback: OriginateRequest['statusCallback']; error?: { code: number; message: string };
+  }> {
+    const s = request.source;
+    if (s.kind === 'url') return { voice: { url: s.url, method: s.method }, twiml: null, fallback: request.fallback, statusCallback: request.statusCallback };
+    if (s.kind === 'twiml') return { voice: null, twiml: s.twiml, fallback: null, statusCallback: request.statusCallback };
+    const a = await this.options.store.applications.getOwned(account.sid, s.applicationSid);
+    const method = (m: string | null | undefined): 'GET' | 'POST' => (m?.toUpperCase() === 'GET' ? 'GET' : 'POST');
+    if (!a || !a.voiceUrl) {
+      return { voice: null, twiml: null, fallback: null, statusCallback: null, error: { code: 21200, message: `Application ${s.applicationSid} has no VoiceUrl` } };
+    }
+    return {
+      voice: { url: a.voiceUrl, method: method(a.voiceMethod) }, twiml: null,
+      fallback: a.voiceFallbackUrl ? { url: a.voiceFallbackUrl, method: method(a.voiceFallbackMethod) } : null,
+      // StatusCallbackEvent is ignored with ApplicationSid (reference §1.2): the application's callback, completed only.
+      statusCallback: a.statusCallback ? { url: a.statusCallback, method: method(a.statusCallbackMethod), events: ['completed'] } : null,
+    };
+  }
+
+  /**
+   * Sends the INVITE to each destination in turn until one answers (true) or the call ends (false). Fails over on a
+   * transaction timeout, a transport error or a 5xx (RFC 3263 §4.3); a 4xx/6xx, our `Timeout` or a CANCEL end it.
+   */
+  private async dial(call: OutgoingCall, account: Account, request: OriginateRequest, notifier: CallNotifier, logger: Logger): Promise<boolean> {
+    const resolved = await this.options.destinations.resolve(account.sid, request.to, {
+      ...(request.byoc ? { byoc: request.byoc } : {}), ...(request.sipAuth ? { sipAuth: request.sipAuth } : {}),
+    });
+    if (!resolved.ok) {
+      notifier.error(resolved.code, resolved.message);
+      call.finish('failed', 404);
+      return false;
+    }
+    if (resolved.trunkSid) await this.options.store.calls.update(call.sid, { trunkSid: resolved.trunkSid });
+    const ua = this.options.userAgent();
+    if (!ua) {
+      call.finish('failed', 503);
+      return false;
+    }
+    const { address, ...sessionOptions } = this.options.session;
+    const clock = this.options.webhooks.clock;
+    const caller = request.callerId ?? request.from;
+    let lastStatus = 503;
+    for (const [index, destination] of resolved.destinations.entries()) {
+      if (call.isFinal) return false;
+      const opened = await MediaSession.offer({ ...sessionOptions, address: address() });
+      if (!opened.ok) {
+        logger.warn({ reason: opened.reason }, 'no media session for the outbound call');
+        call.finish('failed', 503);
+        return false;
+      }
+      if (call.isFinal) {
+        opened.session.close();
+        return false;
+      }
+      let leg;
+      try {
+        leg = ua.invite({
+          uri: destination.uri, sdp: opened.offer, from: `<sip:${userPart(caller)}@${this.options.sipHost()}>`,
+          ...(destination.credentials ? { credentials: destination.credentials } : {}),
+          // Our own Timeout ends the ringing below; the leg's bound only guards against a stuck transaction.
+          timeoutMs: request.timeoutSeconds * 1000 + 30_000,
+        });
+      } catch (err) {
+        opened.session.close();
+        logger.warn({ err, uri: destination.uri }, 'INVITE could not be sent');
+        lastStatus = 503;
+        continue;
+      }
+      call.attach(leg, opened.session);
+      let timedOut = false;
+      const timer: TimerHandle = clock.setTimeout(() => {
+        timedOut = true;
+        leg.cancel();
+      }, request.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS);
+      try {
+        const answer = await leg.answer;
+        clock.clearTimeout(timer);
+        if (call.isFinal) {
+          void leg.hangup();
+          return false;
+        }
+        try {
+          call.answered(answer.sdp);
+        } catch (err) {
+          logger.warn({ err }, 'the 2xx did not answer our offer usably');
+          call.finish('failed', 488);
+          void leg.hangup();
+          return false;
+        }
+        return true;
+      } catch (err) {
+        clock.clearTimeout(timer);
+        opened.session.close();
+        if (call.isFinal) return false; // canceled through the API meanwhile
+        const status = err instanceof SipError ? err.status : 500;
+        lastStatus = status;
+        const more = index < resolved.destinations.length - 1;
+        const failover = !timedOut && (status === 408 || status === 503 || (status >= 500 && status < 600));
+        logger.info({ uri: destination.uri, status, timedOut, failover: failover && more }, 'outbound attempt ended');
+        if (failover && more) continue;
+        call.finish(finalStatusOf(status, timedOut), timedOut ? 487 : status);
+        return false;
+      }
+    }
+    call.finish('failed', lastStatus);
+    return false;
+  }
+}
+
+function userPart(caller: string): string {
+  const m = /^sips?:([^@;]+)@/i.exec(caller);
+  return encodeURIComponent(m ? m[1]! : caller).replace(/%2B/g, '+');
+}
+
+function newCallSid(): string {
+  return newSid('CA');
+}

@@ -1,0 +1,274 @@
+/**
+ * One call placed through the REST API (direction `outbound-api`, reference §1.2 Calls create): its status machine
+ * from `queued` to a final status (reference §2.2), the record updated before each status callback (§2.3), and the
+ * `CallControl` the TwiML interpreter drives once the far end has answered — over one SIP `OutgoingLeg` and one
+ * `MediaSession` whose offer went in the INVITE.
+ */
+import type { Logger } from '../../core/index.js';
+import { type MediaSession, parseDtmfInfo } from '../../media/index.js';
+import { type OutgoingLeg, SipError } from '../../sip/index.js';
+import type { CallStatus } from '../../store/index.js';
+import { type CallMediaServices, playSource, recordCaller } from '../call/call-media.js';
+import type { AudioSource, CallControl, CallState, PlayResult, RecordOptions, RecordResult } from '../twiml/call-control.js';
+import type { StandardCallParameters } from '../webhook/params.js';
+import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+
+export type OutgoingTerminal = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
+export type OutgoingPhase = Extract<CallStatus, 'queued' | 'initiated' | 'ringing' | 'in-progress'> | OutgoingTerminal;
+
+const FINAL: readonly OutgoingPhase[] = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
+const TRANSITIONS: Readonly<Record<OutgoingPhase, readonly OutgoingPhase[]>> = {
+  queued: ['initiated', 'failed', 'canceled'],
+  initiated: ['ringing', 'in-progress', 'busy', 'failed', 'no-answer', 'canceled'],
+  ringing: ['in-progress', 'busy', 'failed', 'no-answer', 'canceled'],
+  'in-progress': ['completed', 'failed'],
+  completed: [],
+  busy: [],
+  failed: [],
+  'no-answer': [],
+  canceled: [],
+};
+
+export class InvalidOutgoingTransitionError extends Error {
+  constructor(from: OutgoingPhase, to: OutgoingPhase) {
+    super(`outgoing call: illegal transition ${from} -> ${to}`);
+    this.name = 'InvalidOutgoingTransitionError';
+  }
+}
+
+export interface OutgoingCallStatusEvent {
+  callSid: string;
+  accountSid: string;
+  status: CallStatus;
+  direction: 'outbound-api';
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+}
+
+export interface OutgoingCallOptions {
+  sid: string;
+  accountSid: string;
+  from: string;
+  to: string;
+  /** When the record (status `queued`) was written. */
+  createdAt: number;
+  services: CallMediaServices;
+  callbacks: CallStatusCallbacks | null;
+  logger: Logger;
+  /** Told after every stored status change; off the control path, a throwing observer is only logged. */
+  observer?: (event: OutgoingCallStatusEvent) => void;
+}
+
+/**
+ * The SIP response status of a failed attempt → the call's final status (reference §2.3 examples: 486 busy, 487
+ * timeout). `timedOut` is our own `Timeout` expiring (we sent CANCEL).
+ */
+export function finalStatusOf(status: number, timedOut: boolean): OutgoingTerminal {
+  if (timedOut) return 'no-answer';
+  if (status === 486 || status === 600) return 'busy';
+  if (status === 408 || status === 480 || status === 487) return 'no-answer';
+  return 'failed';
+}
+
+export class OutgoingCall implements CallControl {
+  readonly sid: string;
+  readonly accountSid: string;
+  private phase: OutgoingPhase = 'queued';
+  private leg: OutgoingLeg | null = null;
+  private media: MediaSession | null = null;
+  private startTime: number | null = null;
+  private writes: Promise<void> = Promise.resolve();
+  private readonly endController = new AbortController();
+  private finishedResolve!: () => void;
+  /** Resolves once the final status is stored and its callback queued. */
+  readonly finished: Promise<void>;
+
+  constructor(private readonly options: OutgoingCallOptions) {
+    this.sid = options.sid;
+    this.accountSid = options.accountSid;
+    this.finished = new Promise((resolve) => (this.finishedResolve = resolve));
+  }
+
+  get status(): OutgoingPhase {
+    return this.phase;
+  }
+
+  get isFinal(): boolean {
+    return FINAL.includes(this.phase);
+  }
+
+  get state(): CallState {
+    if (this.phase === 'in-progress') return 'in-progress';
+    return this.isFinal ? 'ended' : 'ringing';
+  }
+
+  get ended(): AbortSignal {
+    return this.endController.signal;
+  }
+
+  parameters(): StandardCallParameters {
+    const o = this.options;
+    return {
+      CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
+      CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: 'outbound-api',
+    };
+  }
+
+  private transition(to: OutgoingPhase): void {
+    if (!TRANSITIONS[this.phase].includes(to)) throw new InvalidOutgoingTransitionError(this.phase, to);
+    this.phase = to;
+  }
+
+  /** `queued` → `initiated`: the call leaves the queue and its INVITE is about to go. */
+  initiated(): void {
+    if (this.phase !== 'queued') return;
+    this.transition('initiated');
+    const params = this.parameters();
+    this.persist({ status: 'initiated' }, () => this.options.callbacks?.progress(params));
+  }
+
+  /** The leg placing the call; its provisional responses, BYE and INFO now drive this call. */
+  attach(leg: OutgoingLeg, media: MediaSession): void {
+    this.leg = leg;
+    this.media = media;
+    leg.delegate = {
+      onProgress: () => this.ringingReceived(),
+      onBye: () => this.finish('completed', null),
+      onEnded: (reason) => {
+        if (this.phase === 'in-progress') this.finish(reason === 'failed' ? 'failed' : 'completed', null);
+      },
+      onInfo: ({ contentType, body }) => {
+        const key = parseDtmfInfo(contentType, body);
+        if (key !== null) media.receiveSignalledDtmf(key);
+      },
+      onReinvite: (offer) => {
+        if (offer === undefined) return leg.invite.body.toString('utf8');
+        try {
+          return media.reanswer(offer);
+        } catch (err) {
+          this.options.logger.warn({ err }, 're-INVITE offer not acceptable');
+          throw new SipError(488, 'Not Acceptable Here');
+        }
+      },
+    };
+  }
+
+  /** 180/183 from the far end (the first one only moves the status). */
+  ringingReceived(): void {
+    if (this.phase !== 'initiated') return;
+    this.transition('ringing');
+    const params = this.parameters();
+    this.persist({ status: 'ringing' }, () => this.options.callbacks?.progress(params));
+  }
+
+  /** 2xx with its SDP answer: the call is `in-progress`. Throws when the answer is unusable (caller fails the call). */
+  answered(sdp: string): void {
+    if (this.phase !== 'initiated' && this.phase !== 'ringing') return;
+    this.media?.completeOffer(sdp);
+    this.transition('in-progress');
+    this.startTime = this.options.services.clock.now();
+    const params = this.parameters();
+    this.persist({ status: 'in-progress', startTime: this.startTime }, () => this.options.callbacks?.progress(params));
+  }
+
+  /** REST `Status=canceled` while queued: final at once, and no status callback fires (reference §2.2). */
+  canceledWhileQueued(): void {
+    if (this.phase !== 'queued') return;
+    this.finish('canceled', null, { silent: true });
+  }
+
+  // CallControl ------------------------------------------------------------------------------------------------
+
+  /** The call is answered by the far end before any TwiML runs. */
+  async answer(): Promise<void> {}
+
+  async ringing(): Promise<void> {}
+
+  async reject(): Promise<void> {
+    return this.hangup();
+  }
+
+  async hangup(): Promise<void> {
+    if (this.phase === 'in-progress') {
+      this.finish('completed', null);
+      await this.leg?.hangup().catch((err: unknown) => this.options.logger.warn({ err }, 'BYE failed'));
+      return;
+    }
+    if (this.phase === 'initiated' || this.phase === 'ringing') this.cancel();
+  }
+
+  /** REST `Status=canceled` (or `completed`) before answer: CANCEL the INVITE, final status `canceled`. */
+  cancel(): void {
+    if (this.phase === 'queued') return this.canceledWhileQueued();
+    if (this.phase !== 'initiated' && this.phase !== 'ringing') return;
+    this.finish('canceled', 487);
+    this.leg?.cancel();
+  }
+
+  play(source: AudioSource, options: { signal: AbortSignal }): Promise<PlayResult> {
+    if (!this.media) return Promise.resolve({ kind: 'interrupted' });
+    return playSource(this.media, source, this.options.services, options.signal);
+  }
+
+  onDtmf(listener: (key: string) => void): () => void {
+    return this.media ? this.media.onDtmf((key) => listener(key)) : () => undefined;
+  }
+
+  record(options: RecordOptions): Promise<RecordResult> {
+    if (!this.media) return Promise.reject(new Error('the call has no media session'));
+    return recordCaller(this.media, options, this.options.services, {
+      accountSid: this.accountSid, callSid: this.sid, ended: this.ended, logger: this.options.logger,
+    });
+  }
+
+  // Ending -----------------------------------------------------------------------------------------------------
+
+  /** Moves to a final status once: media closed, `ended` fired, the record closed, the `completed` callback queued. */
+  finish(status: OutgoingTerminal, sipResponseCode: number | null, opts: { silent?: boolean } = {}): void {
+    if (!TRANSITIONS[this.phase].includes(status)) return;
+    this.transition(status);
+    const clock = this.options.services.clock;
+    const endTime = clock.now();
+    const duration = this.startTime === null ? 0 : Math.max(0, Math.round((endTime - this.startTime) / 1000));
+    this.media?.close();
+    this.endController.abort(new Error(`call ${status}`));
+    const params = this.parameters();
+    const code = sipResponseCode ?? (status === 'completed' && this.startTime !== null ? 200 : null);
+    this.persist({ status, endTime, duration, ...(this.startTime !== null ? { startTime: this.startTime } : {}) }, () => {
+      if (opts.silent) return;
+      this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(code !== null ? { sipResponseCode: code } : {}) });
+    });
+    void this.writes.then(() => this.finishedResolve());
+  }
+
+  /** At shutdown: CANCEL before answer (failed), BYE after (completed). */
+  shutdown(): Promise<void> {
+    if (this.phase === 'in-progress') return this.hangup();
+    if (this.phase === 'initiated' || this.phase === 'ringing') {
+      this.finish('failed', 480);
+      this.leg?.cancel();
+    }
+    return Promise.resolve();
+  }
+
+  private persist(patch: { status: CallStatus; startTime?: number; endTime?: number; duration?: number }, then: () => void): void {
+    const { store, clock } = this.options.services;
+    this.writes = this.writes.then(async () => {
+      try {
+        await store.calls.update(this.sid, { ...patch, dateUpdated: clock.now() });
+      } catch (err) {
+        this.options.logger.error({ err, status: patch.status }, 'call record update failed');
+      }
+      try {
+        then();
+      } catch (err) {
+        this.options.logger.error({ err }, 'status callback failed');
+      }
+      try {
+        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: 'outbound-api', timestamp: clock.now() });
+      } catch (err) {
+        this.options.logger.error({ err }, 'call observer threw');
+      }
+    });
+  }
+}
