@@ -166,6 +166,47 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
     assert.equal(notes[0]!.errorCode, '21215');
   });
 
+  it('Status=canceled while ringing sends CANCEL and ends the call canceled', async () => {
+    const sipp = await sippUas('uas-never-answers.xml');
+    app.route('/cr/status', { status: 204, type: null });
+    const call = await t.client().calls.create({
+      to: `sip:service@127.0.0.1:${sipp.port}`, from: '+15005550006', twiml: '<Response/>', timeout: 30,
+      statusCallback: app.url('/cr/status'), statusCallbackEvent: ['ringing', 'completed'],
+    });
+    await eventually(async () => ((await t.client().calls(call.sid).fetch()).status === 'ringing' ? true : undefined), 'ringing');
+    const updated = await t.client().calls(call.sid).update({ status: 'canceled' });
+    assert.equal(updated.status, 'canceled');
+    const callbacks = await eventually(() => (app.seen('/cr/status').length >= 2 ? app.seen('/cr/status') : undefined), 'two callbacks');
+    assert.deepEqual(callbacks.map((c) => c.params.CallStatus), ['ringing', 'canceled']);
+    const r = await sipp.done;
+    assert.equal(r.code, 0, `SIPp saw the CANCEL: ${r.stdout}\n${r.errors}`);
+  });
+
+  it('any other number leaves through the BYOC trunk: a 503 target fails over to the next, whose 401 gets the carrier credentials', async () => {
+    const down = await sippUas('uas-unavailable.xml');
+    const carrier = await sippUas('uas-digest.xml');
+    const client = t.client();
+    const policy = await client.voice.v1.connectionPolicies.create({ friendlyName: 'carrier' });
+    await client.voice.v1.connectionPolicies(policy.sid).targets.create({ target: `sip:127.0.0.1:${down.port}`, priority: 1 });
+    await client.voice.v1.connectionPolicies(policy.sid).targets.create({ target: `sip:127.0.0.1:${carrier.port}`, priority: 2 });
+    // Carrier credentials are a write-only Patchbay extension the official client does not know: a raw form post.
+    const res = await fetch(`${t.server.httpUrl}/v1/ByocTrunks`, {
+      method: 'POST',
+      body: new URLSearchParams({ FriendlyName: 'carrier', ConnectionPolicySid: policy.sid, SipAuthUsername: 'alice', SipAuthPassword: 's3cret' }),
+      headers: { authorization: `Basic ${Buffer.from(`${t.accountSid}:${t.authToken}`).toString('base64')}` },
+    });
+    assert.equal(res.status, 201);
+    const trunk = (await res.json()) as { sid: string };
+    const call = await client.calls.create({ to: '+14155550100', from: '+15005550006', twiml: '<Response><Pause length="1"/></Response>', byoc: trunk.sid });
+    const ended = await finalCall(call.sid);
+    assert.equal(ended.status, 'completed');
+    assert.equal(ended.trunkSid, trunk.sid);
+    for (const sipp of [down, carrier]) {
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
+    }
+  });
+
   it('on-net: a call to a number of another account runs both applications', async () => {
     const sub = await t.client().api.v2010.accounts.create({ friendlyName: 'callee' });
     const subApp = await startAppServer(sub.authToken);
