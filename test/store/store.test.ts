@@ -96,8 +96,14 @@ for (const dialect of dialects) {
       await store.calls.create(call(account.sid, 'completed', day - 86_400_000));
       const onDay = await store.calls.list(account.sid, { startTime: { after: day } }, { pageSize: 50 });
       assert.deepEqual(onDay.items.map((c) => c.sid), [ringing.sid, live.sid]);
+      // Queued: one still waiting in the durable outbound queue (kept), one released before the crash (closed).
+      const waiting = await store.calls.create(call(account.sid, 'queued', day - 1));
+      const released = await store.calls.create(call(account.sid, 'queued', day - 2));
+      await store.outboundCallQueue.insert({ callSid: waiting.sid, accountSid: account.sid, seq: 1, enqueuedAt: day, data: null });
       const closed = await store.calls.closeOrphans(day + 61_000);
-      assert.equal(closed, 2);
+      assert.equal(closed, 3);
+      assert.equal((await store.calls.get(waiting.sid))?.status, 'queued');
+      assert.equal((await store.calls.get(released.sid))?.status, 'failed');
       const after = await store.calls.get(live.sid);
       assert.equal(after?.status, 'completed');
       assert.equal(after?.endTime, day + 61_000);
@@ -137,7 +143,7 @@ function number(accountSid: string, phoneNumber: string, now: number) {
   };
 }
 
-function call(accountSid: string, status: 'in-progress' | 'ringing' | 'completed', startTime: number) {
+function call(accountSid: string, status: 'in-progress' | 'ringing' | 'completed' | 'queued', startTime: number) {
   return {
     sid: newSid('CA'), accountSid, parentCallSid: null, to: '+14155550100', from: '+14155550111', phoneNumberSid: null,
     status, startTime, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'inbound' as const,

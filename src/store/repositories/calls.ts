@@ -44,7 +44,8 @@ export class CallRepository extends SidRepository<'calls'> {
 
   /**
    * Closes calls left live by a process that died: they end now, `completed` if they had been answered and
-   * `failed` otherwise. Returns how many were closed.
+   * `failed` otherwise. A `queued` call still waiting in the durable outbound queue is not an orphan: the queue
+   * releases it after the restart. Returns how many were closed.
    */
   async closeOrphans(now: number): Promise<number> {
     const answered = await this.db
@@ -62,6 +63,7 @@ export class CallRepository extends SidRepository<'calls'> {
       .updateTable('calls')
       .set({ status: 'failed', endTime: now, duration: 0, dateUpdated: now })
       .where('status', 'in', LIVE)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('outboundCallQueue').select('outboundCallQueue.callSid').whereRef('outboundCallQueue.callSid', '=', 'calls.sid'))))
       .executeTakeFirst();
     return Number(answered.numUpdatedRows) + Number(unanswered.numUpdatedRows);
   }
