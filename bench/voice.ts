@@ -169,6 +169,11 @@ function num(v: number | null, digits = 1): string {
   return (v === null ? '-' : v.toFixed(digits)).padStart(6);
 }
 
+/** Other processes used a good share of the machine during the step (/proc/stat undercounts: this reads low). */
+function noisy(r: RunResult): boolean {
+  return r.otherCpu >= 0.25;
+}
+
 // ---- (a) + (b): call rate and post-dial delay --------------------------------------------------------------
 
 interface RateStep {
@@ -329,7 +334,14 @@ if (PHASES.has('rate')) {
       console.log(`  (time budget: ${rate} calls/s and above not run)`);
       break;
     }
-    const s = await rateStep(target, rate, STEP_SECONDS);
+    let s = await rateStep(target, rate, STEP_SECONDS);
+    // Other processes on a shared machine can take the core from the server: a step that failed while they were
+    // busy is run again (twice at most, time allowing) before it counts.
+    for (let retry = 1; !s.passed && noisy(s.run) && retry <= 2 && elapsed() + STEP_SECONDS + 25 <= BUDGET_SECONDS - mediaBudget; retry++) {
+      console.log(`${rateRow(s)}  → busy machine, step run again`);
+      await drained(target);
+      s = await rateStep(target, rate, STEP_SECONDS);
+    }
     console.log(rateRow(s));
     if (s.run.errors) console.log(s.run.errors.split('\n').map((l) => `      | ${l.slice(0, 150)}`).join('\n'));
     rateSteps.push(s);
@@ -349,7 +361,12 @@ if (PHASES.has('media')) {
       console.log(`  (time budget: ${calls} calls and above not run)`);
       break;
     }
-    const s = await mediaStep(target, calls, audio);
+    let s = await mediaStep(target, calls, audio);
+    if (!s.passed && noisy(s.run) && elapsed() + 2 * (RAMP_SECONDS + HOLD_SECONDS + 10) <= BUDGET_SECONDS) {
+      console.log(`${mediaRow(s)}  → busy machine, step run again`);
+      await drained(target, 30_000);
+      s = await mediaStep(target, calls, audio);
+    }
     console.log(mediaRow(s));
     if (s.run.errors) console.log(s.run.errors.split('\n').map((l) => `      | ${l.slice(0, 150)}`).join('\n'));
     mediaSteps.push(s);
