@@ -87,6 +87,9 @@ export function callsResource(ctx: ApiContext): FastifyPluginAsync {
     app.post('/Accounts/:AccountSid/Calls.json', async (request, reply) => {
       const create = readCallCreate(request.form);
       if (!ctx.originate) throw new TwilioError(ErrorCode.CallCreateError, 400, 'Outbound calls are not available: no voice service runs');
+      if (create.source.kind === 'application' && !(await ctx.store.applications.getOwned(request.account!.sid, create.source.applicationSid))) {
+        throw new TwilioError(ErrorCode.CallCreateError, 400, `ApplicationSid ${create.source.applicationSid} is not an application of this account`);
+      }
       const call = await ctx.originate.create(request.account!, create);
       return reply.code(201).send(serializeCall(call));
     });

@@ -73,6 +73,8 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
       [{ to: '+15005550007', from: '+15005550006', url, sendDigits: 'abc' }, 20001],
       [{ to: '+15005550007', from: '+15005550006', url, method: 'PUT' }, 20001],
       [{ to: '+15005550007', from: '+15005550006', url, sipAuthUsername: 'alice' }, 20001],
+      [{ to: '+15005550007', from: '+15005550006', applicationSid: `AP${'0'.repeat(32)}` }, 21200],
+      [{ to: 'client:alice', from: '+15005550006', url }, 21211],
     ];
     // Raw form posts: the official client refuses to send a request without To or From itself.
     const pascal = (k: string) => k[0]!.toUpperCase() + k.slice(1);
@@ -151,6 +153,23 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
     });
     const ended = await finalCall(call.sid);
     assert.equal(ended.status, 'completed');
+    const r = await sipp.done;
+    assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
+  });
+
+  it('ApplicationSid: the application\'s VoiceUrl runs and its StatusCallback hears completed only', async () => {
+    const sipp = await sippUas(null);
+    app.route('/ap/voice', '<Response><Pause length="1"/></Response>');
+    app.route('/ap/status', { status: 204, type: null });
+    const application = await t.client().applications.create({ voiceUrl: app.url('/ap/voice'), statusCallback: app.url('/ap/status') });
+    const call = await t.client().calls.create({
+      to: `sip:service@127.0.0.1:${sipp.port}`, from: '+15005550006', applicationSid: application.sid,
+      statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'],
+    });
+    assert.equal((await finalCall(call.sid)).status, 'completed');
+    assert.ok(app.seen('/ap/voice')[0]?.signatureValid);
+    const callbacks = await eventually(() => (app.seen('/ap/status').length >= 1 ? app.seen('/ap/status') : undefined), 'the completed callback');
+    assert.deepEqual(callbacks.map((c) => c.params.CallStatus), ['completed']);
     const r = await sipp.done;
     assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
   });
