@@ -14,7 +14,7 @@ import { sqliteDatabase } from '../../helpers/databases.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { SIPP, eventually } from '../e2e/helpers.js';
-import { type SippResult, spawnSipp } from '../../sip/ua/sipp.js';
+import { SDP_ANSWER, type SippResult, spawnSipp, startSocketUserAgent } from '../../sip/ua/sipp.js';
 
 const skip = !existsSync(SIPP) && 'SIPp not installed';
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -172,6 +172,41 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(callbacks.map((c) => c.params.CallStatus), ['completed']);
     const r = await sipp.done;
     assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
+  });
+
+  it('a sip: URI of one of our SIP domains rings the user\'s registered device', async () => {
+    const client = t.client();
+    const domainName = 'outbound.sip.localhost';
+    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
+    const list = await client.sip.credentialLists.create({ friendlyName: 'phones' });
+    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
+    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    const invited: string[] = [];
+    const phone = await startSocketUserAgent({
+      delegate: {
+        onInvite: (leg) => {
+          invited.push(leg.request.uri.toString());
+          leg.progress(180);
+          leg.accept(SDP_ANSWER).catch(() => undefined);
+        },
+      },
+    });
+    try {
+      const registered = await phone.ua.request({
+        method: 'REGISTER', uri: `sip:${domainName}`, from: `<sip:alice@${domainName}>`, to: `<sip:alice@${domainName}>`,
+        routes: [`<sip:127.0.0.1:${t.server.sip.udp!.port};lr>`],
+        headers: [['Contact', `<sip:alice@127.0.0.1:${phone.port}>`], ['Expires', '300']],
+        credentials: { username: 'alice', password: 'IWasAtSignal2018' },
+      });
+      assert.equal(registered.status, 200);
+      const call = await client.calls.create({ to: `sip:alice@${domainName}`, from: '+15005550006', twiml: '<Response><Pause length="1"/></Response>' });
+      assert.equal((await finalCall(call.sid)).status, 'completed');
+      assert.deepEqual(invited, [`sip:alice@127.0.0.1:${phone.port}`]);
+      const nobody = await client.calls.create({ to: `sip:bob@${domainName}`, from: '+15005550006', twiml: '<Response/>' });
+      assert.equal((await finalCall(nobody.sid)).status, 'failed');
+    } finally {
+      phone.close();
+    }
   });
 
   it('a number with no route fails with a Notification (21215), not a hang', async () => {
