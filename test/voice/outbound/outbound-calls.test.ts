@@ -286,6 +286,27 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
     }
   });
 
+  it('SendDigits reach the far end after answer (on-net: the callee\'s <Gather> hears them); TimeLimit hangs up', async () => {
+    const sub = await t.client().api.v2010.accounts.create({ friendlyName: 'digits' });
+    const subApp = await startAppServer(sub.authToken);
+    try {
+      const callee = `+1500555${String(3000 + ++n).padStart(4, '0')}`;
+      subApp.route('/d/voice', `<Response><Gather numDigits="4" timeout="5" action="${subApp.url('/d/digits')}"/></Response>`);
+      subApp.route('/d/digits', '<Response><Pause length="30"/></Response>');
+      await t.client(sub.sid, sub.authToken).incomingPhoneNumbers.create({ phoneNumber: callee, voiceUrl: subApp.url('/d/voice') });
+      const call = await t.client().calls.create({
+        to: callee, from: '+15005550006', twiml: '<Response><Pause length="30"/></Response>', sendDigits: 'ww1234', timeLimit: 3,
+      });
+      const digits = await eventually(() => subApp.seen('/d/digits')[0], 'the callee\'s Gather action', 20_000);
+      assert.equal(digits.params.Digits, '1234');
+      const ended = await finalCall(call.sid);
+      assert.equal(ended.status, 'completed');
+      assert.ok(Number(ended.duration) <= 5, `TimeLimit=3 ended the call after ${ended.duration} s`);
+    } finally {
+      await subApp.close();
+    }
+  });
+
   it('the queue: five calls of one account go out about one per second; another account is not delayed; Status=canceled while queued', async () => {
     const sipp = await sippUas(null, 6, 90);
     const to = `sip:service@127.0.0.1:${sipp.port}`;
