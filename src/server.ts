@@ -11,7 +11,7 @@ import { type Clock, type Logger, createLogger, systemClock } from './core/index
 import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
-import { type Account, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
+import { type Account, CredentialCipher, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
 import {
   CallRouter, DestinationResolver, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
 } from './voice/index.js';
@@ -153,6 +153,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         },
         loopback: () => sipLoopback,
       }),
+      cipher: new CredentialCipher(loadOrCreateCredentialKey(config.dataDir)),
       logger: logger.child({ component: 'originate' }),
       bus,
       metrics,

@@ -10,7 +10,7 @@ import type { Bus } from '../../bus/index.js';
 import { type Logger, type TimerHandle, newSid } from '../../core/index.js';
 import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
 import { type Credentials, SipError, type UserAgent } from '../../sip/index.js';
-import type { Account, Call as CallRow, Store } from '../../store/index.js';
+import type { Account, Call as CallRow, CredentialCipher, Store } from '../../store/index.js';
 import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../call-twiml.js';
 import type { CallMediaServices } from '../call/call-media.js';
 import { CallNotifier } from '../notifications.js';
@@ -63,12 +63,17 @@ export interface OriginateServiceOptions {
   /** Our SIP host as From/Contact show it. */
   sipHost: () => string;
   destinations: DestinationResolver;
+  /** Seals `SipAuthPassword` in the durable queue row (the CallSid as associated data), as SIP credentials are. */
+  cipher: CredentialCipher;
   logger: Logger;
   bus?: Bus;
   metrics?: Registry;
   /** Passed to the queue (tests). */
   queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number };
 }
+
+/** The request as the queue row keeps it: the SIP password sealed, never in clear at rest. */
+type StoredRequest = Omit<OriginateRequest, 'sipAuth'> & { sipAuth: { username: string; sealedPassword: string } | null };
 
 interface LiveOutgoing {
   call: OutgoingCall;
@@ -105,13 +110,18 @@ export class OriginateService implements LiveCallControl {
   async create(account: Account, request: OriginateRequest): Promise<CallRow> {
     const { store, webhooks } = this.options;
     const now = webhooks.clock.now();
+    const sid = newCallSid();
+    const stored: StoredRequest = {
+      ...request,
+      sipAuth: request.sipAuth ? { username: request.sipAuth.username, sealedPassword: this.options.cipher.seal(request.sipAuth.password, sid) } : null,
+    };
     const row = await store.calls.create({
-      sid: newCallSid(), accountSid: account.sid, parentCallSid: null, to: request.to, from: request.from, phoneNumberSid: null,
+      sid, accountSid: account.sid, parentCallSid: null, to: request.to, from: request.from, phoneNumberSid: null,
       status: 'queued', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'outbound-api',
       answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
       dateCreated: now, dateUpdated: now,
     });
-    await this.queue.submit({ callSid: row.sid, accountSid: account.sid, data: JSON.stringify(request) });
+    await this.queue.submit({ callSid: row.sid, accountSid: account.sid, data: JSON.stringify(stored) });
     return row;
   }
 
@@ -160,7 +170,13 @@ export class OriginateService implements LiveCallControl {
       callLogger.warn('released call has no queued record; dropped');
       return;
     }
-    const request = JSON.parse(released.data) as OriginateRequest;
+    const stored = JSON.parse(released.data) as StoredRequest;
+    const password = stored.sipAuth ? this.options.cipher.open(stored.sipAuth.sealedPassword, row.sid) : undefined;
+    if (stored.sipAuth && password === undefined) callLogger.warn('SipAuthPassword could not be opened (another credential key?); calling without it');
+    const request: OriginateRequest = {
+      ...stored,
+      sipAuth: stored.sipAuth && password !== undefined ? { username: stored.sipAuth.username, password } : null,
+    };
     const app = await this.application(account, request);
     const cb = app.statusCallback;
     const callbacks = cb

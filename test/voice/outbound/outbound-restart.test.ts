@@ -23,8 +23,14 @@ describe('outbound queue across a restart', { skip, timeout: 120_000 }, () => {
       const to = `sip:service@127.0.0.1:${sipp.port}`;
       const sids: string[] = [];
       for (let i = 0; i < 3; i++) {
-        sids.push((await first.client().calls.create({ to, from: '+15005550006', twiml: '<Response><Hangup/></Response>' })).sid);
+        sids.push((await first.client().calls.create({
+          to, from: '+15005550006', twiml: '<Response><Hangup/></Response>', sipAuthUsername: 'alice', sipAuthPassword: 'n0t-in-clear',
+        })).sid);
       }
+      // The SIP password is sealed in the durable queue rows, never kept in clear.
+      const rows = await first.server.store.outboundCallQueue.all();
+      assert.ok(rows.length >= 1);
+      assert.ok(rows.every((r) => !(r.data ?? '').includes('n0t-in-clear') && (r.data ?? '').includes('sealedPassword')));
       // CPS 1: the second and third calls are still waiting when the server stops.
       const waiting = first.server.originate.queue.depth(first.accountSid);
       assert.ok(waiting >= 1, `calls waiting at the stop: ${waiting}`);
