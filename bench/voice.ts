@@ -129,12 +129,22 @@ async function startTarget(profileDir?: string): Promise<Target> {
     ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
     '--import', 'tsx', path.join(here, 'voice-target.ts'), `http://127.0.0.1:${webhook.port}/answer`,
   ];
-  const lc = lineChild(spawnPinned(SUT_CORE, process.execPath, args, {
-    cwd: root, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PATCHBAY_LOG_LEVEL: 'silent' },
-  }), 'the Patchbay target');
+  const child = spawnPinned(SUT_CORE, process.execPath, args, {
+    cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PATCHBAY_LOG_LEVEL: 'silent' },
+  });
+  // The server's stderr (Node warnings, crashes) is shown, each distinct line once; repeats are counted.
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    const n = (targetStderr.get(line) ?? 0) + 1;
+    targetStderr.set(line, n);
+    if (n === 1) console.log(`      | target: ${line.slice(0, 200)}`);
+  });
+  const lc = lineChild(child, 'the Patchbay target');
   const hello = await lc.next(60_000);
   return { ...lc, pid: hello.pid as number, sipPort: hello.sipPort as number, number: hello.number as string };
 }
+
+/** Distinct lines the target wrote to stderr, with how many times. */
+const targetStderr = new Map<string, number>();
 
 async function targetStats(target: Target): Promise<Record<string, number>> {
   return (await target.ask('stats')) as Record<string, number>;
@@ -379,6 +389,8 @@ if (PHASES.has('media')) {
 const after = await targetStats(target).catch(() => undefined);
 if (after) console.log(`\n  target afterwards: rss ${after.rssMiB} MiB, heap ${after.heapMiB} MiB, ${after.liveCalls} live calls, media cache ${after.cacheFetches} fetches / ${after.cacheHits} hits`);
 await stop(target.child, 10_000);
+const repeated = [...targetStderr].filter(([, n]) => n > 1);
+for (const [line, n] of repeated) console.log(`  target stderr ×${n}: ${line.slice(0, 160)}`);
 
 // ---- summary and results ------------------------------------------------------------------------------------
 
