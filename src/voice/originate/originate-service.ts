@@ -83,6 +83,8 @@ interface LiveOutgoing {
 export class OriginateService implements LiveCallControl {
   readonly queue: OutboundCallQueue;
   private readonly live = new Map<string, LiveOutgoing>();
+  /** Calls let out by the queue whose live entry is not set yet: a REST change waits for it (else 21220). */
+  private readonly starting = new Map<string, Promise<void>>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
 
@@ -132,6 +134,7 @@ export class OriginateService implements LiveCallControl {
       await this.options.store.calls.update(callSid, { status: 'canceled', endTime: now, duration: 0, dateUpdated: now });
       return 'updated';
     }
+    await this.starting.get(callSid);
     const entry = this.live.get(callSid);
     if (!entry || entry.call.accountSid !== accountSid || entry.call.isFinal) return 'not-live';
     if (change.kind === 'redirect') {
@@ -163,6 +166,18 @@ export class OriginateService implements LiveCallControl {
   }
 
   private async run(released: ReleasedCall): Promise<void> {
+    let started!: () => void;
+    this.starting.set(released.callSid, new Promise<void>((resolve) => (started = resolve)));
+    try {
+      await this.runReleased(released, started);
+    } finally {
+      this.starting.delete(released.callSid);
+      started();
+    }
+  }
+
+  /** Places one released call; `live` is called once it can be found for REST changes (or will never be). */
+  private async runReleased(released: ReleasedCall, live: () => void): Promise<void> {
     const { store, webhooks, logger } = this.options;
     const callLogger = logger.child({ callSid: released.callSid });
     const [row, account] = await Promise.all([store.calls.get(released.callSid), store.accounts.get(released.accountSid)]);
@@ -191,6 +206,8 @@ export class OriginateService implements LiveCallControl {
     });
     const entry: LiveOutgoing = { call, twiml: null };
     this.live.set(row.sid, entry);
+    this.starting.delete(row.sid);
+    live();
     try {
       if (released.waitedMs > 0) await store.calls.update(row.sid, { queueTime: released.waitedMs });
       if (this.closed) {
@@ -232,8 +249,9 @@ export class OriginateService implements LiveCallControl {
       }
     } finally {
       this.live.delete(row.sid);
+      // Every path ends final: its record is written before the queue slot is freed (and before a stop closes the store).
+      if (call.isFinal) await call.finished;
     }
-    await call.finished;
   }
 
   /** What answers the call: Url/Twiml, or the Application's voice URL and status callback. */
