@@ -131,11 +131,17 @@ export class PlayoutStream {
     if (this.closed || signal?.aborted) return Promise.resolve('stopped');
     this.finish('stopped');
     return new Promise((resolve) => {
-      const prompt = make(resolve);
-      this.prompt = prompt;
-      signal?.addEventListener('abort', () => {
+      // The abort listener lives exactly as long as the prompt: a `<Play loop>` starts a prompt per loop on one
+      // signal, and listeners left behind would pile up for the whole call.
+      const onAbort = () => {
         if (this.prompt === prompt) this.finish('stopped');
-      }, { once: true });
+      };
+      const prompt = make((outcome) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(outcome);
+      });
+      this.prompt = prompt;
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

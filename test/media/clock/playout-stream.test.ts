@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { getEventListeners } from 'node:events';
 import assert from 'node:assert/strict';
 import { FakeClock } from '../../../src/core/index.js';
 import { PlayoutClock, PlayoutStream, type FrameSource } from '../../../src/media/clock/index.js';
@@ -135,6 +136,27 @@ test('without telephone-event, digits go in-band and the far end detects them', 
     assert.equal(stream.playing, true, 'the prompt was paused, not ended');
     stream.close();
     assert.equal(await prompt, 'stopped');
+  } finally {
+    t.close();
+  }
+});
+
+test('prompts played one after another on one signal leave no abort listener behind (<Play loop>)', async () => {
+  const t = await pair();
+  try {
+    const stream = new PlayoutStream({ clock: t.clock, session: t.tx, codec: G711Codec.PCMU });
+    const controller = new AbortController();
+    for (let loop = 0; loop < 20; loop++) {
+      const done = stream.play(constantSource([loop]), controller.signal);
+      // One frame, then the tick that finds the source at its end.
+      await ticks(t, 2);
+      assert.equal(await done, 'finished');
+    }
+    const stopped = stream.playEncoded(new Uint8Array(1600), controller.signal);
+    stream.stop();
+    assert.equal(await stopped, 'stopped');
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0);
+    stream.close();
   } finally {
     t.close();
   }
