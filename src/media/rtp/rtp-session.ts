@@ -393,8 +393,8 @@ export class RtpSession {
     const buf = this.ring[slot];
     this.ringIndex = (slot + 1) % RING;
     writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrc);
-    if (offset === 0 && length === payload.length) buf.set(payload, RTP_FIXED_HEADER_SIZE);
-    else for (let i = 0; i < length; i++) buf[RTP_FIXED_HEADER_SIZE + i] = payload[offset + i];
+    // A subarray view costs one small object; a byte loop costs a bounds-checked store per byte.
+    buf.set(offset === 0 && length === payload.length ? payload : payload.subarray(offset, offset + length), RTP_FIXED_HEADER_SIZE);
     const total = RTP_FIXED_HEADER_SIZE + length;
     let view = this.ringViews[slot];
     if (view.length !== total) {
