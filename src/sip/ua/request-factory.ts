@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CSeq, Headers, NameAddr, SipRequest, newBranch, newTag, parseUri, type Uri } from '../message/index.js';
+import { CSeq, Headers, NameAddr, SipRequest, headerKey, newBranch, newTag, parseUri, type Uri } from '../message/index.js';
 
 export interface LocalIdentity {
   readonly viaTransport: string;
@@ -50,7 +50,9 @@ export function createOutOfDialogRequest(local: LocalIdentity, options: OutOfDia
   headers.append('Call-ID', options.callId ?? `${randomBytes(12).toString('hex')}`);
   // §8.1.1.5: any initial value below 2**31.
   headers.append('CSeq', new CSeq(options.cseq ?? 1 + Math.floor(Math.random() * 10_000), options.method).toString());
-  if (options.method === 'INVITE' || options.method === 'SUBSCRIBE' || options.method === 'REGISTER') {
+  // A Contact the caller supplies replaces ours: a REGISTER names exactly the bindings it asks for (§10.2.1).
+  const ownContact = !(options.headers ?? []).some(([name]) => headerKey(name) === 'contact');
+  if (ownContact && (options.method === 'INVITE' || options.method === 'SUBSCRIBE' || options.method === 'REGISTER')) {
     headers.append('Contact', local.contact);
   }
   if (options.method === 'INVITE') headers.append('Allow', ALLOWED_METHODS);
