@@ -29,6 +29,25 @@ export function readListRequest(query: Form): ListRequest {
 }
 
 /**
+ * The link to one page of a list: the request's filters carried over, then `PageSize`, `Page` and the page's token.
+ * Shared by the 2010-04-01 envelope (relative URIs) and the v1 `meta` envelope (absolute URLs).
+ */
+export function pageLink(path: string, query: Form, request: ListRequest): (page: number, token?: string) => string {
+  const filters = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (PAGING.has(k)) continue;
+    for (const value of Array.isArray(v) ? v : [v]) filters.append(k, value);
+  }
+  return (page, token) => {
+    const q = new URLSearchParams(filters);
+    q.set('PageSize', String(request.pageSize));
+    q.set('Page', String(page));
+    if (token) q.set('PageToken', token);
+    return `${path}?${q.toString()}`;
+  };
+}
+
+/**
  * The 2010-04-01 list envelope: the items under `key` plus `uri`, `first_page_uri`, `next_page_uri`,
  * `previous_page_uri`, `page`, `page_size`, `start` and `end`. Filters are carried into every page URI.
  */
@@ -40,18 +59,7 @@ export function listEnvelope<T>(
   result: Page<T>,
   serialize: (item: T) => object,
 ): Record<string, unknown> {
-  const filters = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (PAGING.has(k)) continue;
-    for (const value of Array.isArray(v) ? v : [v]) filters.append(k, value);
-  }
-  const pageUri = (page: number, token?: string) => {
-    const q = new URLSearchParams(filters);
-    q.set('PageSize', String(request.pageSize));
-    q.set('Page', String(page));
-    if (token) q.set('PageToken', token);
-    return `${path}?${q.toString()}`;
-  };
+  const pageUri = pageLink(path, query, request);
   const start = request.page * request.pageSize;
   return {
     [key]: result.items.map(serialize),

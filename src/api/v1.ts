@@ -1,6 +1,6 @@
 import type { Page } from '../store/index.js';
 import type { Form } from './form.js';
-import type { ListRequest } from './paging.js';
+import { type ListRequest, pageLink } from './paging.js';
 
 /**
  * Conventions of Twilio's newer APIs (Voice v1 and the like), which differ from 2010-04-01: ISO 8601 dates,
@@ -12,8 +12,6 @@ export const V1_PREFIX = '/v1';
 export function iso8601(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
-
-const PAGING = new Set(['Page', 'PageSize', 'PageToken']);
 
 /**
  * The v1 list envelope: the items under `key` and `meta` with `page`, `page_size`, `first_page_url`,
@@ -29,18 +27,8 @@ export function v1ListEnvelope<T>(
   result: Page<T>,
   serialize: (item: T) => object,
 ): Record<string, unknown> {
-  const filters = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) {
-    if (PAGING.has(k)) continue;
-    for (const value of Array.isArray(v) ? v : [v]) filters.append(k, value);
-  }
-  const pageUrl = (page: number, token?: string) => {
-    const q = new URLSearchParams(filters);
-    q.set('PageSize', String(request.pageSize));
-    q.set('Page', String(page));
-    if (token) q.set('PageToken', token);
-    return `${publicUrl}${path}?${q.toString()}`;
-  };
+  const link = pageLink(path, query, request);
+  const pageUrl = (page: number, token?: string) => `${publicUrl}${link(page, token)}`;
   return {
     [key]: result.items.map(serialize),
     meta: {
