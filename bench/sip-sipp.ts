@@ -74,7 +74,7 @@ export interface StepResult {
 }
 
 /** Reads the last complete line of SIPp's -trace_stat CSV as a field map. */
-function readStats(file: string): Record<string, string> {
+export function readStats(file: string): Record<string, string> {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   if (lines.length < 2) return {};
   const header = lines[0]!.split(';');
@@ -82,7 +82,8 @@ function readStats(file: string): Record<string, string> {
   return Object.fromEntries(header.map((h, i) => [h, last[i] ?? '']));
 }
 
-function percentile(sorted: Float64Array, p: number): number | null {
+/** Nearest-rank percentile of sorted values, or null when there are none. */
+export function percentile(sorted: Float64Array, p: number): number | null {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -205,7 +206,8 @@ export async function runStep(opts: StepOptions): Promise<StepResult> {
   };
 }
 
-function sum(pids: ReadonlyArray<number | undefined> | undefined): number {
+/** CPU seconds used so far by all of these processes together. */
+export function sum(pids: ReadonlyArray<number | undefined> | undefined): number {
   let total = 0;
   for (const pid of pids ?? []) total += cpuSeconds(pid);
   return total;

@@ -6,7 +6,10 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, freeUdpPort, machineBusySeconds, makeTempDir, removeTempDir, spawnPinned } from './sip-procs.js';
-import { SIPP_CORE } from './sip-sipp.js';
+import { mulawEncodeSample } from '../src/media/index.js';
+import { SIPP_CORE, percentile, readStats, sum } from './sip-sipp.js';
+
+export { percentile };
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'voice');
 
@@ -55,24 +58,8 @@ export interface RunResult {
   errors: string;
 }
 
-function readStats(file: string): Record<string, string> {
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  if (lines.length < 2) return {};
-  const header = lines[0]!.split(';');
-  const last = lines[lines.length - 1]!.split(';');
-  return Object.fromEntries(header.map((h, i) => [h, last[i] ?? '']));
-}
 
-export function percentile(sorted: Float64Array, p: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
-function sum(pids: ReadonlyArray<number | undefined> | undefined): number {
-  let total = 0;
-  for (const pid of pids ?? []) total += cpuSeconds(pid);
-  return total;
-}
 
 export async function runSippScenario(opts: RunOptions): Promise<RunResult> {
   const dir = makeTempDir('patchbay-bench-voice-sipp-');
@@ -170,17 +157,6 @@ export async function runSippScenario(opts: RunOptions): Promise<RunResult> {
 export function writeUlawTone(file: string, ms = 1000): void {
   const n = Math.round((ms * 8000) / 1000);
   const out = Buffer.alloc(n);
-  for (let i = 0; i < n; i++) out[i] = linearToUlaw(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
+  for (let i = 0; i < n; i++) out[i] = mulawEncodeSample(Math.round(6000 * Math.sin((2 * Math.PI * 440 * i) / 8000)));
   writeFileSync(file, out);
-}
-
-function linearToUlaw(sample: number): number {
-  const BIAS = 0x84;
-  const sign = sample < 0 ? 0x80 : 0;
-  let s = Math.min(32635, Math.abs(sample)) + BIAS;
-  let exponent = 7;
-  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
-  const mantissa = (s >> (exponent + 3)) & 0x0f;
-  s = ~(sign | (exponent << 4) | mantissa) & 0xff;
-  return s;
 }
