@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
-import { ErrorCode, TwilioError, notFound, rfc2822 } from '../../core/index.js';
+import { notFound, rfc2822 } from '../../core/index.js';
+import { Mp3Renditions } from '../../media/index.js';
 import type { Recording } from '../../store/index.js';
 import { type ApiContext, accountPath } from '../context.js';
 import { asForm } from '../form.js';
@@ -41,10 +42,12 @@ type SidParams = { AccountSid: string; Sid: string };
 
 /**
  * `/Recordings.json`, `/Calls/{CallSid}/Recordings.json` (listing) and the media URL: `/Recordings/{Sid}` or
- * `.wav` serves the WAV file. As on Twilio by default, media URLs need no credentials: the SID is the secret.
+ * `.wav` serves the WAV file, `.mp3` its MP3 rendition (reference §1.2), encoded on the first request and kept
+ * beside the WAV. As on Twilio by default, media URLs need no credentials: the SID is the secret.
  */
 export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
   return async (app) => {
+    const renditions = new Mp3Renditions();
     const instancePath = (a: string, s: string) => `${accountPath(a)}/Recordings/${s}.json`;
     const serialize = (r: Recording) => serializeRecording(r, ctx.publicUrl);
 
@@ -86,8 +89,9 @@ export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
       if (!r) throw notFound(instancePath(request.account!.sid, request.params.Sid));
       await ctx.store.recordings.delete(r.sid);
       if (r.mediaPath) {
-        const { rm } = await import('node:fs/promises');
-        await rm(path.resolve(ctx.dataDir, r.mediaPath), { force: true });
+        const wav = path.resolve(ctx.dataDir, r.mediaPath);
+        await renditions.remove(wav);
+        await rm(wav, { force: true });
       }
       return reply.code(204).send();
     });
@@ -100,14 +104,12 @@ export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
           const { AccountSid, Sid } = request.params;
           const r = await ctx.store.recordings.getOwned(AccountSid, Sid);
           if (!r || !r.mediaPath || r.status !== 'completed') throw notFound(`${accountPath(AccountSid)}/Recordings/${Sid}${suffix}`);
-          if (suffix === '.mp3') {
-            throw new TwilioError(ErrorCode.NotFound, 404, 'MP3 renditions are not available on this server; request the WAV (no extension or .wav)');
-          }
-          const file = path.resolve(ctx.dataDir, r.mediaPath);
-          const info = await stat(file).catch(() => undefined);
-          if (!info) throw notFound(`${accountPath(AccountSid)}/Recordings/${Sid}${suffix}`);
+          const wav = path.resolve(ctx.dataDir, r.mediaPath);
+          if (!(await stat(wav).catch(() => undefined))) throw notFound(`${accountPath(AccountSid)}/Recordings/${Sid}${suffix}`);
+          const file = suffix === '.mp3' ? await renditions.ensure(wav) : wav;
+          const info = await stat(file);
           return reply
-            .header('Content-Type', 'audio/x-wav')
+            .header('Content-Type', suffix === '.mp3' ? 'audio/mpeg' : 'audio/x-wav')
             .header('Content-Length', info.size)
             .header('Cache-Control', 'private, max-age=31536000, immutable')
             .send(createReadStream(file));

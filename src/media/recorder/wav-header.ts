@@ -22,3 +22,40 @@ export function wavHeader(channels: number, sampleRate: number, dataBytes: numbe
   h.writeUInt32LE(dataBytes, 40);
   return h;
 }
+
+export interface Pcm16Wav {
+  channels: number;
+  sampleRate: number;
+  /** The `data` chunk: little-endian 16-bit samples, channels interleaved. */
+  data: Buffer;
+}
+
+/**
+ * Find the format and the samples of a 16-bit PCM WAV (our recordings; chunks other than `fmt ` and `data` are
+ * skipped, as the specification asks of readers). Anything else throws: a recording that is not what we wrote is
+ * not silently converted.
+ */
+export function readPcm16Wav(wav: Buffer): Pcm16Wav {
+  if (wav.length < 12 || wav.toString('latin1', 0, 4) !== 'RIFF' || wav.toString('latin1', 8, 12) !== 'WAVE') {
+    throw new RangeError('not a RIFF WAVE file');
+  }
+  let format: { channels: number; sampleRate: number } | null = null;
+  let at = 12;
+  while (at + 8 <= wav.length) {
+    const id = wav.toString('latin1', at, at + 4);
+    const size = wav.readUInt32LE(at + 4);
+    const body = wav.subarray(at + 8, Math.min(wav.length, at + 8 + size));
+    if (id === 'fmt ') {
+      if (body.length < 16 || body.readUInt16LE(0) !== 1 || body.readUInt16LE(14) !== 16) {
+        throw new RangeError('WAV is not 16-bit PCM');
+      }
+      format = { channels: body.readUInt16LE(2), sampleRate: body.readUInt32LE(4) };
+    } else if (id === 'data') {
+      if (format === null) throw new RangeError('WAV data chunk before its fmt chunk');
+      const frameBytes = 2 * format.channels;
+      return { ...format, data: body.subarray(0, body.length - (body.length % frameBytes)) };
+    }
+    at += 8 + size + (size % 2);
+  }
+  throw new RangeError('WAV without a data chunk');
+}

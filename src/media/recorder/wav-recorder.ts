@@ -11,9 +11,9 @@
  * paused time, with `silence` (Twilio's REST default) fills it with silence; `trim-silence` drops silence at the
  * start and the end.
  */
-import { randomBytes } from 'node:crypto';
 import { type FileHandle, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { syncDirectory, temporaryPathFor } from './durable-file.js';
 import { WAV_HEADER_BYTES, wavHeader } from './wav-header.js';
 
 const SAMPLE_RATE = 8000;
@@ -99,7 +99,7 @@ export class WavRecorder {
       trim: options.trim ?? 'do-not-trim',
       silenceThreshold: options.silenceThreshold ?? 64,
     };
-    const tempPath = join(dirname(opts.path), `.${basename(opts.path)}.${randomBytes(6).toString('hex')}.tmp`);
+    const tempPath = temporaryPathFor(opts.path);
     const fh = await open(tempPath, 'wx', 0o640);
     return new WavRecorder(opts, tempPath, fh);
   }
@@ -218,15 +218,5 @@ export class WavRecorder {
         this.writeError = err instanceof Error ? err : new Error(String(err));
       }
     });
-  }
-}
-
-/** fsync a directory so a rename into it is durable (POSIX: the entry lives in the directory's data). */
-async function syncDirectory(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
   }
 }
