@@ -1,8 +1,8 @@
 /**
- * A tiny libpcap reader for test fixtures: classic pcap files (magic 0xa1b2c3d4 in either byte order, µs or ns),
+ * A tiny libpcap reader (and writer) for test fixtures: classic pcap files (magic 0xa1b2c3d4 in either byte order, µs or ns),
  * link type Ethernet (1), IPv4, UDP. Returns the UDP payloads with their capture time and addresses.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface UdpDatagram {
   timeUs: number;
@@ -66,3 +66,42 @@ export const SIPP_DTMF_CAPTURES: ReadonlyArray<[string, string]> = [
   ['dtmf_2833_star.pcap', '*'],
   ['dtmf_2833_pound.pcap', '#'],
 ];
+
+/**
+ * Write UDP datagrams as a classic pcap (µs, link type Ethernet) that `readPcapUdp` and SIPp's `play_pcap_audio`
+ * read: Ethernet II, IPv4 without options (header checksum filled in), UDP with checksum 0 ("none", RFC 768).
+ */
+export function writePcapUdp(path: string, datagrams: readonly UdpDatagram[]): void {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(1, 20);
+  const records = datagrams.map((d) => {
+    const frame = Buffer.alloc(14 + 20 + 8 + d.payload.length);
+    frame.writeUInt16BE(0x0800, 12);
+    const ip = frame.subarray(14, 34);
+    ip[0] = 0x45;
+    ip.writeUInt16BE(20 + 8 + d.payload.length, 2);
+    ip[8] = 64;
+    ip[9] = 17;
+    d.srcAddress.split('.').forEach((b, i) => (ip[12 + i] = Number(b)));
+    d.dstAddress.split('.').forEach((b, i) => (ip[16 + i] = Number(b)));
+    let sum = 0;
+    for (let i = 0; i < 20; i += 2) sum += ip.readUInt16BE(i);
+    while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+    ip.writeUInt16BE(~sum & 0xffff, 10);
+    frame.writeUInt16BE(d.srcPort, 34);
+    frame.writeUInt16BE(d.dstPort, 36);
+    frame.writeUInt16BE(8 + d.payload.length, 38);
+    frame.set(d.payload, 42);
+    const record = Buffer.alloc(16);
+    record.writeUInt32LE(Math.floor(d.timeUs / 1e6), 0);
+    record.writeUInt32LE(d.timeUs % 1e6, 4);
+    record.writeUInt32LE(frame.length, 8);
+    record.writeUInt32LE(frame.length, 12);
+    return Buffer.concat([record, frame]);
+  });
+  writeFileSync(path, Buffer.concat([header, ...records]));
+}
