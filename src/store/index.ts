@@ -74,7 +74,7 @@ export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): S
     keys: new KeyRepository(db),
     incomingPhoneNumbers: new IncomingPhoneNumberRepository(db),
     applications: new ApplicationRepository(db),
-    calls: new CallRepository(db),
+    calls: new CallRepository(db, handle.prepare),
     recordings: new RecordingRepository(db),
     notifications: new NotificationRepository(db),
     sipDomains: new SipDomainRepository(db),

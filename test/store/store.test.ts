@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { newSid } from '../../src/core/index.js';
-import { type Store, openStore } from '../../src/store/index.js';
+import { type Store, openStore, storeOver } from '../../src/store/index.js';
+import { openDatabase } from '../../src/store/database.js';
 import { dialectsUnderTest, type TestDatabase } from '../helpers/databases.js';
 
 const dialects = await dialectsUnderTest();
@@ -109,6 +110,48 @@ for (const dialect of dialects) {
       assert.equal(after?.endTime, day + 61_000);
       assert.equal(after?.duration, 60);
       assert.equal((await store.calls.get(ringing.sid))?.status, 'failed');
+    });
+
+    it('reads a call of its own account with every column as written', async () => {
+      const a = await store.accounts.create({ friendlyName: 'A', parentAccountSid: null, now: 1 });
+      const b = await store.accounts.create({ friendlyName: 'B', parentAccountSid: null, now: 1 });
+      const sparse = await store.calls.create(call(a.sid, 'ringing', 1_700_000_000_000));
+      // Distinct values in every column, so a column read into the wrong field shows.
+      const full = await store.calls.create({
+        sid: newSid('CA'), accountSid: a.sid, parentCallSid: sparse.sid, to: '+14155550100', from: 'client:alice',
+        phoneNumberSid: newSid('PN'), status: 'completed', startTime: 1_700_000_001_000, endTime: 1_700_000_031_000,
+        duration: 30, price: '-0.0085', priceUnit: 'EUR', direction: 'outbound-dial', answeredBy: 'human',
+        apiVersion: '2010-04-01', forwardedFrom: '+14155550123', groupSid: 'GP' + 'a'.repeat(32), callerName: 'Alice',
+        queueTime: 250, trunkSid: 'TK' + 'b'.repeat(32), dateCreated: 1_700_000_000_500, dateUpdated: 1_700_000_032_000,
+      });
+      for (const c of [sparse, full]) {
+        assert.deepEqual(await store.calls.getOwned(a.sid, c.sid), c);
+        assert.deepEqual(await store.calls.get(c.sid), c);
+        assert.equal(await store.calls.getOwned(b.sid, c.sid), undefined);
+      }
+      assert.equal(await store.calls.getOwned(a.sid, newSid('CA')), undefined);
+    });
+
+    it('does not show a call whose transaction is still open', async () => {
+      const handle = await openDatabase({ url: database.url, dataDir: database.dataDir });
+      const own = storeOver(handle);
+      try {
+        const account = await own.accounts.create({ friendlyName: 'Tx', parentAccountSid: null, now: 1 });
+        const uncommitted = call(account.sid, 'ringing', 1_000);
+        let read: Promise<unknown> | undefined;
+        await assert.rejects(
+          handle.db.transaction().execute(async (tx) => {
+            await tx.insertInto('calls').values(uncommitted).execute();
+            read = own.calls.getOwned(account.sid, uncommitted.sid);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        assert.equal(await read, undefined);
+      } finally {
+        await own.close();
+      }
     });
 
     it('scopes reads to the owning account', async () => {
