@@ -47,6 +47,21 @@ export function pageLink(path: string, query: Form, request: ListRequest): (page
   };
 }
 
+/** The response schema of `listEnvelope` with its items under `key`, so that Fastify serializes a page with it. */
+export function listSchema(key: string, item: object): object {
+  const uri = { type: 'string' };
+  const optionalUri = { type: 'string', nullable: true };
+  const index = { type: 'integer' };
+  return {
+    type: 'object',
+    properties: {
+      [key]: { type: 'array', items: item },
+      first_page_uri: uri, end: index, previous_page_uri: optionalUri, uri, page_size: index, start: index,
+      next_page_uri: optionalUri, page: index,
+    },
+  };
+}
+
 /**
  * The 2010-04-01 list envelope: the items under `key` plus `uri`, `first_page_uri`, `next_page_uri`,
  * `previous_page_uri`, `page`, `page_size`, `start` and `end`. Filters are carried into every page URI.

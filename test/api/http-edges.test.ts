@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { newSid } from '../../src/core/index.js';
+import { serializeCall } from '../../src/api/resources/calls.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Raw HTTP at the edges the helper library never produces: bad credentials, bodies, parameters and paths. */
@@ -137,6 +139,38 @@ describe('paging and path edges', () => {
     const res = await inject({ method: 'GET', url: '/health' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.json().status, 'ok');
+  });
+});
+
+describe('response serialization', () => {
+  it('writes a Call, alone and in a page, exactly as serializeCall builds it', async () => {
+    // Distinct values and nulls in every column: the response schema must neither drop nor coerce a field.
+    const calls = [
+      {
+        sid: newSid('CA'), accountSid: t.accountSid, parentCallSid: null, to: 'sip:alice@example.com', from: '+14155550199',
+        phoneNumberSid: null, status: 'initiated' as const, startTime: null, endTime: null, duration: null, price: null,
+        priceUnit: 'USD', direction: 'inbound' as const, answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null,
+        groupSid: null, callerName: null, queueTime: 0, trunkSid: null, dateCreated: 1_700_000_000_000, dateUpdated: 1_700_000_000_000,
+      },
+      {
+        sid: newSid('CA'), accountSid: t.accountSid, parentCallSid: newSid('CA'), to: '+14155550100', from: 'client:"bob"\\n',
+        phoneNumberSid: newSid('PN'), status: 'completed' as const, startTime: 1_700_000_001_000, endTime: 1_700_000_031_000,
+        duration: 30, price: '-0.0085', priceUnit: 'EUR', direction: 'outbound-dial' as const, answeredBy: 'human',
+        apiVersion: '2010-04-01', forwardedFrom: '+14155550123', groupSid: 'GP' + 'a'.repeat(32), callerName: 'Zoë',
+        queueTime: 250, trunkSid: 'TK' + 'b'.repeat(32), dateCreated: 1_700_000_000_500, dateUpdated: 1_700_000_032_000,
+      },
+    ];
+    for (const call of calls) {
+      await t.server.store.calls.create(call);
+      const res = await inject({ method: 'GET', url: `${base()}/Calls/${call.sid}.json`, headers: { authorization: auth } });
+      assert.equal(res.statusCode, 200);
+      assert.deepEqual(res.json(), JSON.parse(JSON.stringify(serializeCall(call))));
+    }
+    const page = await inject({ method: 'GET', url: `${base()}/Calls.json?PageSize=1000`, headers: { authorization: auth } });
+    const listed = (page.json() as { calls: Array<{ sid: string }> }).calls;
+    for (const call of calls) {
+      assert.deepEqual(listed.find((c) => c.sid === call.sid), JSON.parse(JSON.stringify(serializeCall(call))));
+    }
   });
 });
 
