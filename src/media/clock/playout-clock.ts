@@ -15,21 +15,38 @@
  * longer remainder (or `blockWaitMs: 0`) is waited out with `poll` (setImmediate by default on the real clock). With
  * an injected test clock (FakeClock) neither is used unless passed.
  *
- * Lateness (actual fire time − deadline, per tick) is accumulated for mean and max, which the media benchmark
- * reports against its targets (mean ≤ 1 ms, worst ≤ 5 ms).
+ * Phases: the handlers are spread over `phases` groups, phase p ticking at `start + n × interval + p × interval /
+ * phases` (each stream keeps its exact cadence), and a new handler joins the phase with the fewest. A tick sends one
+ * packet per handler back to back, so the last packet of a tick leaves `handlers × cost per packet` after the
+ * deadline; one burst of 2,000 streams at ~8 µs a packet would make the last ones 16 ms late. Twenty phases of 1 ms
+ * keep each burst under a millisecond, and the event loop gets a turn (incoming packets, timers) between phases, as
+ * media servers pace their output. Phases with no handler are not woken for. A remainder before a deadline shorter
+ * than `blockWaitMs` (between busy phases, always) is not given to a timer, which cannot wait less than a
+ * millisecond: the loop gets one turn through `poll`, then the rest is slept out.
+ *
+ * Lateness (when a phase's handlers started − its deadline) is accumulated for mean and max; `observe` sees each
+ * phase's start and finish, from which the media benchmark derives every packet's lateness.
  */
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import { highResolutionClock } from './high-resolution-clock.js';
 
-/** Called once per tick. `tick` counts from 1; `deadline` is the tick's scheduled time on the clock's scale. */
+/**
+ * Called once per tick. `tick` counts from 1; `deadline` is the tick's scheduled time on the clock's scale (that of
+ * the handler's phase).
+ */
 export type TickHandler = (tick: number, deadline: number) => void;
+
+/** Sees each phase's tick after its handlers ran: when it was due, when it started and finished, how many ran. */
+export type TickObserver = (deadline: number, startedAt: number, finishedAt: number, handlers: number) => void;
 
 export interface PlayoutClockOptions {
   /** Time source (default: the high-resolution real clock). */
   clock?: Clock;
   /** Tick interval in ms (default 20, the usual G.711 ptime). */
   intervalMs?: number;
-  /** Most missed ticks fired back-to-back before resynchronising (default 5). */
+  /** Phase groups per interval (default 20 on the real clock, 1 otherwise). */
+  phases?: number;
+  /** Most missed ticks (per phase) fired back-to-back before resynchronising (default 5). */
   maxCatchUpTicks?: number;
   /** Arm the timer this long before the deadline and poll the rest (default 1 on the real clock, 0 otherwise). */
   earlyWakeMs?: number;
@@ -40,6 +57,8 @@ export interface PlayoutClockOptions {
   blockWaitMs?: number;
   /** How to wait out a longer last part before a deadline (default setImmediate on the real clock). */
   poll?: (callback: () => void) => void;
+  /** Instrumentation: called after every phase's tick (the media benchmark's lateness per packet). */
+  observe?: TickObserver;
   logger?: Logger;
 }
 
@@ -47,7 +66,7 @@ export interface PlayoutClockStats {
   ticks: number;
   /** Ticks fired late enough to be part of a back-to-back catch-up. */
   caughtUp: number;
-  /** Ticks skipped by resynchronisation. */
+  /** Ticks (of a phase with handlers) skipped by resynchronisation. */
   skipped: number;
   resyncs: number;
   meanLatenessMs: number;
@@ -57,6 +76,7 @@ export interface PlayoutClockStats {
 
 export class PlayoutClock {
   readonly intervalMs: number;
+  readonly phases: number;
   private readonly clock: Clock;
   private readonly maxCatchUp: number;
   private readonly earlyWakeMs: number;
@@ -64,14 +84,21 @@ export class PlayoutClock {
   private readonly blockWaitMs: number;
   /** A cell nobody notifies: `Atomics.wait` on it is a precise sleep. */
   private readonly sleepCell = new Int32Array(new SharedArrayBuffer(4));
+  private readonly observe: TickObserver | undefined;
   private readonly logger: Logger | undefined;
-  private handlers: Array<TickHandler | null> = [];
+  /** Handlers per phase; an unsubscribed one is nulled and the array compacted after its tick. */
+  private groups: Array<Array<TickHandler | null>>;
+  /** Live handlers per phase. */
+  private readonly groupLive: number[];
+  private readonly dirty: boolean[];
   private live = 0;
-  private dirty = false;
   private running = false;
   private timer: TimerHandle | undefined;
   private startTime = 0;
-  private tickIndex = 0;
+  /** The next phase tick to fire, counted in phase steps (interval / phases) from the start; phase = slot % phases. */
+  private slot = 0;
+  /** The slot `advance()` last moved on from. */
+  private scannedFrom = 0;
   private nextDeadline = 0;
   private ticks = 0;
   private caughtUp = 0;
@@ -85,29 +112,43 @@ export class PlayoutClock {
     const real = options.clock === undefined;
     this.clock = options.clock ?? highResolutionClock;
     this.intervalMs = options.intervalMs ?? 20;
+    this.phases = options.phases ?? (real ? 20 : 1);
     this.maxCatchUp = options.maxCatchUpTicks ?? 5;
     this.earlyWakeMs = options.earlyWakeMs ?? (real ? 0.5 : 0);
     this.blockWaitMs = options.blockWaitMs ?? (real ? 1 : 0);
     this.poll = options.poll ?? (real ? (cb: () => void) => { setImmediate(cb); } : undefined);
+    this.observe = options.observe;
     this.logger = options.logger;
     if (!(this.intervalMs > 0)) throw new RangeError('PlayoutClock interval must be positive');
+    if (!Number.isInteger(this.phases) || this.phases < 1) throw new RangeError('PlayoutClock phases must be a positive integer');
+    this.groups = Array.from({ length: this.phases }, () => []);
+    this.groupLive = new Array<number>(this.phases).fill(0);
+    this.dirty = new Array<boolean>(this.phases).fill(false);
   }
 
-  /** Add a handler; the clock starts with its first subscriber. */
+  /** Add a handler to the phase with the fewest; the clock starts with its first subscriber. */
   subscribe(handler: TickHandler): void {
-    this.handlers.push(handler);
+    let phase = 0;
+    for (let p = 1; p < this.phases; p++) if (this.groupLive[p] < this.groupLive[phase]) phase = p;
+    this.groups[phase].push(handler);
+    this.groupLive[phase]++;
     this.live++;
     if (!this.running) this.start();
+    else if (this.groupLive[phase] === 1) this.wake(phase);
   }
 
   /** Remove a handler (safe from inside a tick); the clock stops when none is left. */
   unsubscribe(handler: TickHandler): void {
-    const i = this.handlers.indexOf(handler);
-    if (i < 0) return;
-    this.handlers[i] = null;
-    this.dirty = true;
-    this.live--;
-    if (this.live === 0) this.stop();
+    for (let p = 0; p < this.phases; p++) {
+      const i = this.groups[p].indexOf(handler);
+      if (i < 0) continue;
+      this.groups[p][i] = null;
+      this.dirty[p] = true;
+      this.groupLive[p]--;
+      this.live--;
+      if (this.live === 0) this.stop();
+      return;
+    }
   }
 
   get subscriberCount(): number {
@@ -141,7 +182,9 @@ export class PlayoutClock {
 
   /** Stop ticking and drop every handler. Idempotent. */
   close(): void {
-    this.handlers = [];
+    this.groups = Array.from({ length: this.phases }, () => []);
+    this.groupLive.fill(0);
+    this.dirty.fill(false);
     this.live = 0;
     this.stop();
   }
@@ -149,8 +192,8 @@ export class PlayoutClock {
   private start(): void {
     this.running = true;
     this.startTime = this.clock.now();
-    this.tickIndex = 1;
-    this.nextDeadline = this.startTime + this.intervalMs;
+    this.slot = 0;
+    this.advance();
     this.arm();
   }
 
@@ -160,8 +203,41 @@ export class PlayoutClock {
     this.timer = undefined;
   }
 
+  /** Move to the next slot whose phase has handlers (there is one: the clock runs only while some are live). */
+  private advance(): void {
+    this.scannedFrom = this.slot;
+    do this.slot++;
+    while (this.groupLive[this.slot % this.phases] === 0 && this.live > 0);
+    this.nextDeadline = this.deadlineOf(this.slot);
+  }
+
+  /**
+   * A handler joined an empty phase, which `advance()` passed over: if that phase's next tick comes before the one the
+   * timer waits for, wait for it instead. (Inside a tick or while polling, `this.timer` is unset and the next
+   * `advance()` finds the phase by itself.)
+   */
+  private wake(phase: number): void {
+    if (this.timer === undefined) return;
+    let slot = this.scannedFrom + 1;
+    while (slot % this.phases !== phase) slot++;
+    if (slot >= this.slot || this.deadlineOf(slot) <= this.clock.now()) return;
+    this.clock.clearTimeout(this.timer);
+    this.slot = slot;
+    this.nextDeadline = this.deadlineOf(slot);
+    this.arm();
+  }
+
+  private deadlineOf(slot: number): number {
+    return this.startTime + (slot * this.intervalMs) / this.phases;
+  }
+
   private arm(): void {
-    const delay = this.nextDeadline - this.earlyWakeMs - this.clock.now();
+    const now = this.clock.now();
+    if (this.nextDeadline - now <= this.blockWaitMs && this.poll !== undefined) {
+      this.poll(this.onTimerBound);
+      return;
+    }
+    const delay = this.nextDeadline - this.earlyWakeMs - now;
     this.timer = this.clock.setTimeout(this.onTimerBound, delay > 0 ? delay : 0);
   }
 
@@ -177,40 +253,44 @@ export class PlayoutClock {
       this.poll(this.onTimerBound);
       return;
     }
+    // At most maxCatchUp ticks of each phase back-to-back in one wake-up.
+    const lastSlot = this.slot + this.maxCatchUp * this.phases;
     let fired = 0;
-    while (this.nextDeadline <= now && fired < this.maxCatchUp && this.running) {
-      const lateness = now - this.nextDeadline;
-      this.ticks++;
-      this.latenessSum += lateness;
-      if (lateness > this.latenessMax) this.latenessMax = lateness;
+    while (this.nextDeadline <= now && this.slot < lastSlot && this.running) {
       if (fired > 0) this.caughtUp++;
-      this.fire(this.tickIndex, this.nextDeadline);
+      now = this.fire(now);
       fired++;
-      this.tickIndex++;
-      this.nextDeadline = this.startTime + this.tickIndex * this.intervalMs;
-      now = this.clock.now();
+      this.advance();
     }
     if (!this.running) return;
     if (fired === 0) {
       // Woken early without a poll function (a coarse or fake clock): fire now, the grid is kept by the deadline.
-      this.ticks++;
-      this.fire(this.tickIndex, this.nextDeadline);
-      this.tickIndex++;
-      this.nextDeadline = this.startTime + this.tickIndex * this.intervalMs;
+      this.fire(now);
+      this.advance();
     } else if (this.nextDeadline <= now) {
       // Still behind after the catch-up cap: skip to the next deadline in the future, on the same grid.
-      const behind = Math.floor((now - this.nextDeadline) / this.intervalMs) + 1;
+      let behind = 0;
+      while (this.nextDeadline <= now && this.live > 0) {
+        behind++;
+        this.advance();
+      }
       this.skipped += behind;
       this.resyncs++;
-      this.tickIndex += behind;
-      this.nextDeadline = this.startTime + this.tickIndex * this.intervalMs;
       this.logger?.warn({ skipped: behind }, 'playout clock fell behind and resynchronised');
     }
     this.arm();
   }
 
-  private fire(tick: number, deadline: number): void {
-    const handlers = this.handlers;
+  /** Run the current slot's handlers, started at `now`; returns the time they finished. */
+  private fire(now: number): number {
+    const deadline = this.nextDeadline;
+    const lateness = now > deadline ? now - deadline : 0;
+    this.ticks++;
+    this.latenessSum += lateness;
+    if (lateness > this.latenessMax) this.latenessMax = lateness;
+    const phase = this.slot % this.phases;
+    const tick = Math.ceil(this.slot / this.phases);
+    const handlers = this.groups[phase];
     const n = handlers.length;
     for (let i = 0; i < n; i++) {
       const h = handlers[i];
@@ -221,9 +301,12 @@ export class PlayoutClock {
         this.logger?.error({ err }, 'playout tick handler threw');
       }
     }
-    if (this.dirty) {
-      this.handlers = this.handlers.filter((h) => h !== null);
-      this.dirty = false;
+    if (this.dirty[phase]) {
+      this.groups[phase] = this.groups[phase].filter((h) => h !== null);
+      this.dirty[phase] = false;
     }
+    const finished = this.clock.now();
+    this.observe?.(deadline, now, finished, this.groupLive[phase]);
+    return finished;
   }
 }

@@ -159,3 +159,54 @@ test('a remainder longer than blockWaitMs is polled, not blocked', () => {
   assert.deepEqual(at, [20]);
   clock.close();
 });
+
+test('phases: handlers are spread over the interval, each on its own exact 20 ms cadence', () => {
+  const fake = new FakeClock(0);
+  const clock = new PlayoutClock({ clock: fake, phases: 4 });
+  const log: Array<[string, number, number, number]> = [];
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    clock.subscribe((tick, deadline) => { log.push([name, tick, deadline, fake.now()]); });
+  }
+  fake.advance(40);
+  // a and e share phase 0 (the one with the fewest when e joined); b, c, d take phases 1-3, 5 ms apart.
+  assert.deepEqual(log, [
+    ['b', 1, 5, 5], ['c', 1, 10, 10], ['d', 1, 15, 15], ['a', 1, 20, 20], ['e', 1, 20, 20],
+    ['b', 2, 25, 25], ['c', 2, 30, 30], ['d', 2, 35, 35], ['a', 2, 40, 40], ['e', 2, 40, 40],
+  ]);
+  clock.close();
+});
+
+test('phases: a phase without handlers is not woken for; a new handler fills the emptiest phase', () => {
+  const fake = new FakeClock(0);
+  const wakes: number[] = [];
+  const clock = new PlayoutClock({ clock: fake, phases: 4, observe: (deadline) => wakes.push(deadline) });
+  const a = (): void => undefined;
+  const b = (): void => undefined;
+  clock.subscribe(a);
+  clock.subscribe(b);
+  fake.advance(40);
+  assert.deepEqual(wakes, [5, 20, 25, 40], 'phases 2 and 3 are empty');
+  clock.unsubscribe(b);
+  wakes.length = 0;
+  fake.advance(40);
+  assert.deepEqual(wakes, [45, 60, 80], 'the tick already armed for the emptied phase still comes, then no more');
+  const seen: number[] = [];
+  clock.subscribe((_tick, deadline) => seen.push(deadline));
+  fake.advance(20);
+  assert.deepEqual(seen, [85], 'the new handler joined phase 1, emptied by b');
+  clock.close();
+});
+
+test('the observer sees each phase tick start and finish and how many handlers ran', () => {
+  const fake = new FakeClock(0);
+  const late = new LateClock(fake, () => 1);
+  const seen: Array<[number, number, number, number]> = [];
+  const clock = new PlayoutClock({ clock: late, phases: 2, observe: (d, s, f, n) => seen.push([d, s, f, n]) });
+  clock.subscribe(() => fake.advance(2)); // each handler takes 2 ms
+  clock.subscribe(() => fake.advance(2));
+  clock.subscribe(() => fake.advance(2));
+  fake.advance(30);
+  // Phase 1 (one handler) is due at 10 and fires at 11; phase 0 (two) is due at 20 and fires at 21.
+  assert.deepEqual(seen, [[10, 11, 13, 1], [20, 21, 25, 2]]);
+  clock.close();
+});
