@@ -110,7 +110,8 @@ export class MediaBridge {
   private readonly previousB: RtpSessionDelegate;
   private closed = false;
 
-  constructor(readonly a: MediaBridgeLeg, readonly b: MediaBridgeLeg, private readonly logger?: Logger) {
+  /** `onClose` runs once when the bridge closes (the owner gives the sessions their own sending back). */
+  constructor(readonly a: MediaBridgeLeg, readonly b: MediaBridgeLeg, private readonly logger?: Logger, private readonly onClose?: () => void) {
     if (a.session === b.session) throw new RangeError('cannot bridge a session to itself');
     if (a.session.payloadType !== a.codec.payloadType || b.session.payloadType !== b.codec.payloadType) {
       throw new RangeError('each leg\'s session payload type must be its codec\'s');
@@ -139,6 +140,7 @@ export class MediaBridge {
     this.closed = true;
     this.a.session.delegate = this.previousA;
     this.b.session.delegate = this.previousB;
+    this.onClose?.();
   }
 
   private wrap(previous: RtpSessionDelegate, direction: Direction): RtpSessionDelegate {
@@ -149,6 +151,7 @@ export class MediaBridge {
       onRtcp: (compound, session) => previous.onRtcp?.(compound, session),
       onLatch: (remote, session) => previous.onLatch?.(remote, session),
       onBye: (session) => previous.onBye?.(session),
+      onInactive: (silentForMs, session) => previous.onInactive?.(silentForMs, session),
       onClose: (session) => previous.onClose?.(session),
       onPacket: (packet, session) => {
         direction.media(packet);

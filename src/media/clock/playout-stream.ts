@@ -47,7 +47,7 @@ export class PlayoutStream {
   private readonly session: RtpSession;
   private readonly codec: G711Codec;
   private readonly samples: number;
-  private readonly sendSilence: boolean;
+  private sendSilence: boolean;
   private readonly logger: Logger | undefined;
   private readonly dtmfOptions: DtmfSenderOptions;
   private readonly dtmf: DtmfSender;
@@ -103,6 +103,14 @@ export class PlayoutStream {
       if (this.tones === undefined) this.tones = { generator, resolve };
       else this.pendingTones.push({ generator, resolve });
     });
+  }
+
+  /**
+   * Whether idle ticks send silence. A bridge turns it off while it relays the other leg's packets on this session,
+   * which must not be interleaved with ours (one SSRC, one timestamp line, RFC 3550 §5.1).
+   */
+  setIdleSilence(on: boolean): void {
+    this.sendSilence = on;
   }
 
   /** End the current prompt ('stopped'); digits in progress continue. */

@@ -16,6 +16,7 @@ import {
 } from '../../sdp/index.js';
 import type { ProcessedMedia } from '../cache/index.js';
 import { type FrameSource, type PlayOutcome, type PlayoutClock, PlayoutStream } from '../clock/index.js';
+import { MediaBridge } from '../bridge/index.js';
 import { G711Codec } from '../codec/index.js';
 import { type PortAllocator, type RtpPacket, RtpSession, type RtpSessionStats } from '../rtp/index.js';
 
@@ -235,6 +236,23 @@ export class MediaSession {
     this.stream?.stop();
   }
 
+  /**
+   * Relay media between this session and `other` (a `<Dial>` bridge) until the bridge is closed: passthrough when
+   * both legs use the same law, PCMU↔PCMA transcoding otherwise, RFC 4733 events relayed. Prompts playing on either
+   * side are stopped first, and neither sends its own silence while bridged; audio and DTMF listeners keep hearing
+   * both sides' incoming media.
+   */
+  bridgeWith(other: MediaSession): MediaBridge {
+    const legs = [this, other];
+    for (const leg of legs) {
+      leg.stopPlaying();
+      leg.stream?.setIdleSilence(false);
+    }
+    return new MediaBridge({ session: this.rtp, codec: this.codec }, { session: other.rtp, codec: other.codec }, this.options.logger, () => {
+      for (const leg of legs) leg.stream?.setIdleSilence(true);
+    });
+  }
+
   /** Subscribe to the caller's keys; returns the unsubscribe function. */
   onDtmf(listener: DtmfListener): () => void {
     this.dtmfListeners.add(listener);
@@ -285,17 +303,24 @@ export class MediaSession {
     if (packet.ssrc === this.expectedSsrc) {
       const delta = (packet.timestamp - this.expectedTimestamp) | 0;
       if (delta < 0) return;
-      if (delta >= FRAME && delta <= MAX_GAP_SAMPLES) {
-        for (let i = 0; i < Math.floor(delta / FRAME); i++) this.emitFrame(this.silent);
+      // Exactly the missing samples (a lost 30 ms packet is 240, not one 160-sample frame), so what follows keeps
+      // its place in time.
+      if (delta > 0 && delta <= MAX_GAP_SAMPLES) {
+        for (let left = delta; left > 0; left -= FRAME) this.pushSamples(this.silent, Math.min(FRAME, left));
       }
     }
     this.expectedSsrc = packet.ssrc;
     this.expectedTimestamp = (packet.timestamp + n) >>> 0;
     codec.decode(packet.buffer, this.decoded, n, packet.payloadOffset, 0);
+    this.pushSamples(this.decoded, n);
+  }
+
+  /** Appends `n` samples of `from` to the frame being filled, emitting each full 20 ms frame. */
+  private pushSamples(from: Int16Array, n: number): void {
     let at = 0;
     while (at < n) {
       const take = Math.min(FRAME - this.filled, n - at);
-      this.frame.set(this.decoded.subarray(at, at + take), this.filled);
+      this.frame.set(from.subarray(at, at + take), this.filled);
       this.filled += take;
       at += take;
       if (this.filled === FRAME) {

@@ -82,6 +82,27 @@ test('decodes the caller\'s audio into 20 ms frames and fills timestamp gaps wit
   }
 });
 
+test('a gap that is not a whole frame (a lost 30 ms packet) is filled with exactly the missing samples', async () => {
+  const t = await setup('0 101', 0);
+  try {
+    const samples: number[] = [];
+    t.session.onAudio((frame) => samples.push(...frame));
+    const payload = new Uint8Array(240);
+    G711Codec.PCMU.encode(new Int16Array(240).fill(4000), payload);
+    t.peer.sendMedia(payload, 0, 240);
+    t.peer.skipMedia(240);
+    t.peer.sendMedia(payload, 0, 240);
+    t.peer.sendMedia(payload, 0, 240); // 960 samples in all: six whole frames
+    await waitFor(() => samples.length >= 960, 'six frames');
+    assert.equal(samples.length, 960);
+    const loud = (from: number, to: number) => samples.slice(from, to).every((v) => v > 3000);
+    assert.ok(loud(0, 240) && loud(480, 960), 'the packets around the gap keep their place');
+    assert.ok(samples.slice(240, 480).every((v) => v === 0), 'exactly 240 samples of silence');
+  } finally {
+    t.close();
+  }
+});
+
 test('reports keys sent as RFC 4733 events and as SIP INFO', async () => {
   const t = await setup('0 101', 0);
   try {
