@@ -13,7 +13,7 @@ import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
 import { type Account, CredentialCipher, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
 import {
-  CallRouter, DestinationResolver, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
+  CallRouter, DestinationResolver, Dialer, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
 } from './voice/index.js';
 import { TrunkRoutes } from './voice/trunk/index.js';
 
@@ -112,53 +112,44 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // One RTP port range and one speech engine for inbound and outbound calls alike.
     const rtpPorts = new PortAllocator(config.rtpPorts);
     const speech = tts.installed ? new EspeakNgProvider({ clock }) : null;
-    const calls = new CallRouter({
+    const webhooks = { client: webhookClient, notifications, callbacks, clock, logger };
+    const media = { cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir, publicUrl: () => publicUrl };
+    const session = {
+      playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
+      logger: logger.child({ component: 'media' }),
+    };
+    // Calls we place (outbound-api and <Dial> legs) leave through the SIP user agent (UDP), once SIP is up.
+    let sipLoopback = '';
+    let sipEndpoint: SipEndpoint | undefined;
+    const placing = { session, userAgent: () => sipEndpoint?.userAgent('UDP'), sipHost: () => sipHost, clock };
+    const destinations = new DestinationResolver({
       store,
-      webhooks: { client: webhookClient, notifications, callbacks, clock, logger },
-      media: {
-        cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir,
-        publicUrl: () => publicUrl,
+      trunks: new TrunkRoutes(store),
+      domains: {
+        isOurDomain: async (host) => (await store.sipDomains.findByDomainName(host)) !== undefined,
+        bindings: (host, user) => registrar.findBindings(host, user),
       },
-      session: {
-        playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
-        logger: logger.child({ component: 'media' }),
-      },
+      loopback: () => sipLoopback,
+    });
+    const dialer = new Dialer({ ...placing, store, webhooks, media, destinations, logger: logger.child({ component: 'dial' }), bus });
+    const calls = new CallRouter({
+      store, webhooks, media, session,
       logger: logger.child({ component: 'calls' }),
       bus,
       // Read when a call arrives, after the registrar below exists.
       domains: { authenticateCall: (request) => registrar.authenticateCall(request) },
+      dialer,
     });
-    // Outbound-api calls: the durable per-account queue, then out over the SIP user agent (UDP).
-    let sipLoopback = '';
-    let sipEndpoint: SipEndpoint | undefined;
+    // Outbound-api calls: the durable per-account queue first.
     const originate = new OriginateService({
-      store,
-      webhooks: { client: webhookClient, notifications, callbacks, clock, logger },
-      media: {
-        cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir,
-        publicUrl: () => publicUrl,
-      },
-      session: {
-        playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
-        logger: logger.child({ component: 'media' }),
-      },
-      userAgent: () => sipEndpoint?.userAgent('UDP'),
-      sipHost: () => sipHost,
-      destinations: new DestinationResolver({
-        store,
-        trunks: new TrunkRoutes(store),
-        domains: {
-          isOurDomain: async (host) => (await store.sipDomains.findByDomainName(host)) !== undefined,
-          bindings: (host, user) => registrar.findBindings(host, user),
-        },
-        loopback: () => sipLoopback,
-      }),
+      ...placing, store, webhooks, media, destinations,
       cipher: new CredentialCipher(loadOrCreateCredentialKey(config.dataDir)),
       logger: logger.child({ component: 'originate' }),
       bus,
       metrics,
+      dialer,
     });
-    new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount); } });
+    new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount + dialer.liveCount + originate.liveCount); } });
 
     const api = buildApi({
       store,
@@ -168,10 +159,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       get publicUrl() {
         return publicUrl;
       },
-      // Calls this node holds: inbound ones at the router, then outbound-api ones (queued included).
+      // Calls this node holds: inbound ones at the router, <Dial> legs, then outbound-api ones (queued included).
       liveCalls: {
-        update: async (accountSid, callSid, change) =>
-          (await calls.update(accountSid, callSid, change)) === 'updated' ? 'updated' : originate.update(accountSid, callSid, change),
+        update: async (accountSid, callSid, change) => {
+          for (const holder of [calls, dialer, originate]) {
+            if ((await holder.update(accountSid, callSid, change)) === 'updated') return 'updated';
+          }
+          return 'not-live';
+        },
       },
       originate,
     });
@@ -219,6 +214,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     sipHost = sip.advertisedHost;
     // Stopped before SIP: live calls are ended (BYE) and their records closed while the transports still run.
     started.push({ name: 'calls', stop: () => calls.close() });
+    started.push({ name: 'dial', stop: () => dialer.close() });
     sipEndpoint = sip;
     sipLoopback = `${reachableHost.includes(':') ? `[${reachableHost}]` : reachableHost}:${sip.udp?.port ?? config.sipPort}`;
     await originate.start();

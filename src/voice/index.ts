@@ -1,4 +1,4 @@
-// Voice public surface (DESIGN: voice/ — webhooks, TwiML parser and interpreter; router, Call, Dial … to come).
+// Voice public surface (DESIGN: voice/ — webhooks, TwiML parser and interpreter; router, Call, originate, Dial).
 export * from './notifications.js';
 export * from './webhook/index.js';
 export * from './twiml/index.js';
@@ -6,3 +6,4 @@ export { createCallTwiml, type CallTwiml, type CallTwimlOptions, type VoiceWebho
 export * from './call/index.js';
 export * from './router/index.js';
 export * from './originate/index.js';
+export * from './dial/index.js';

@@ -13,6 +13,8 @@ import type { Notification } from '../store/index.js';
 export const TwimlErrorCode = {
   DialInvalidTimeout: 13212,
   DialInvalidRecord: 13217,
+  DialInvalidPhoneNumber: 13223,
+  DialUnsupportedNumber: 13224,
   GatherInvalidFinishOnKey: 13310,
   GatherInvalidTimeout: 13313,
   GatherInvalidNumDigits: 13314,

@@ -101,6 +101,34 @@ export async function playSource(session: MediaSession, source: AudioSource, ser
   }
 }
 
+export interface RecordingRecord {
+  recordingSid: string;
+  accountSid: string;
+  callSid: string;
+  startTime: number;
+  durationSeconds: number;
+  /** Relative to the data directory; null when the file could not be made durable (the recording is `absent`). */
+  mediaPath: string | null;
+  channels: 1 | 2;
+  source: 'RecordVerb' | 'DialVerb';
+  track: 'inbound' | 'outbound' | 'both';
+}
+
+/** Writes the `Recording` row of a finished recording (its file is durable already). */
+export async function saveRecording(services: CallMediaServices, r: RecordingRecord): Promise<void> {
+  const now = services.clock.now();
+  await services.store.recordings.create({
+    sid: r.recordingSid, accountSid: r.accountSid, callSid: r.callSid, conferenceSid: null, startTime: r.startTime,
+    duration: r.durationSeconds, status: r.mediaPath === null ? 'absent' : 'completed', channels: r.channels, source: r.source,
+    errorCode: null, track: r.track, price: null, priceUnit: 'USD', mediaPath: r.mediaPath, dateCreated: now, dateUpdated: now,
+  });
+}
+
+/** The public media URL of a recording (no extension: WAV; reference §1.2 Recordings). */
+export function recordingUrl(services: CallMediaServices, accountSid: string, recordingSid: string): string {
+  return `${services.publicUrl()}/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
+}
+
 /** A frame louder than this RMS (PCM16 units, about -40 dBFS) is sound for `<Record timeout>`. */
 const SOUND_RMS = 300;
 
@@ -131,7 +159,7 @@ export async function recordCaller(
   await mkdir(dir, { recursive: true });
   const file = path.join(dir, `${recordingSid}.wav`);
   const recorder = await WavRecorder.open({ path: file, trim: options.trim });
-  const url = `${services.publicUrl()}/2010-04-01/Accounts/${context.accountSid}/Recordings/${recordingSid}`;
+  const url = recordingUrl(services, context.accountSid, recordingSid);
   const { clock } = services;
   const startTime = clock.now();
   try {
@@ -186,24 +214,9 @@ export async function recordCaller(
     context.logger.error({ err, recordingSid }, 'recording could not be made durable');
     mediaPath = null;
   }
-  const now = clock.now();
-  await services.store.recordings.create({
-    sid: recordingSid,
-    accountSid: context.accountSid,
-    callSid: context.callSid,
-    conferenceSid: null,
-    startTime,
-    duration: durationSeconds,
-    status: mediaPath === null ? 'absent' : 'completed',
-    channels: 1,
-    source: 'RecordVerb',
-    errorCode: null,
-    track: 'inbound',
-    price: null,
-    priceUnit: 'USD',
-    mediaPath,
-    dateCreated: now,
-    dateUpdated: now,
+  await saveRecording(services, {
+    recordingSid, accountSid: context.accountSid, callSid: context.callSid, startTime, durationSeconds, mediaPath,
+    channels: 1, source: 'RecordVerb', track: 'inbound',
   });
   return { recordingSid, url, durationSeconds, startTime, endedBy };
 }

@@ -11,8 +11,9 @@ import { type MediaSession, parseDtmfInfo } from '../../media/index.js';
 import { type IncomingLeg, SipError } from '../../sip/index.js';
 import type { CallStatus, Store } from '../../store/index.js';
 import type {
-  AudioSource, CallControl, CallState, PlayResult, RecordOptions, RecordResult,
+  AudioSource, CallControl, CallState, DialRequest, DialResult, PlayResult, RecordOptions, RecordResult,
 } from '../twiml/call-control.js';
+import type { DialParent } from '../dial/dialer.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import { type CallMediaServices, playSource, recordCaller } from './call-media.js';
@@ -68,6 +69,13 @@ export interface CallOptions extends CallIdentity {
   logger: Logger;
   /** Told after every stored status change; off the control path, a throwing observer is only logged. */
   observer?: (event: CallStatusEvent) => void;
+  /** Places `<Dial>` child calls; absent: `<Dial>` is reported as unavailable. */
+  dialer?: CallDialer;
+}
+
+/** What a call needs of the dialer (voice/dial): ring the targets and bridge this call to the one that answers. */
+export interface CallDialer {
+  dial(parent: DialParent, request: DialRequest): Promise<DialResult>;
 }
 
 export class Call implements CallControl {
@@ -155,6 +163,14 @@ export class Call implements CallControl {
 
   get status(): CallStatus {
     return this.phase;
+  }
+
+  get from(): string {
+    return this.options.from;
+  }
+
+  get media(): MediaSession {
+    return this.options.media;
   }
 
   get state(): CallState {
@@ -250,6 +266,11 @@ export class Call implements CallControl {
     return recordCaller(this.options.media, options, this.options.services, {
       accountSid: this.accountSid, callSid: this.sid, ended: this.ended, logger: this.logger,
     });
+  }
+
+  dial(request: DialRequest): Promise<DialResult> {
+    if (!this.options.dialer) return Promise.reject(new Error('no dialer is configured'));
+    return this.options.dialer.dial(this, request);
   }
 
   // Ending -----------------------------------------------------------------------------------------------------

@@ -7,12 +7,13 @@
  */
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../bus/index.js';
-import { type Logger, type TimerHandle, newSid } from '../../core/index.js';
-import { MediaSession, type MediaSessionOptions } from '../../media/index.js';
-import { type Credentials, SipError, type UserAgent } from '../../sip/index.js';
+import { type Logger, newSid } from '../../core/index.js';
+import type { MediaSessionOptions } from '../../media/index.js';
+import type { Credentials, UserAgent } from '../../sip/index.js';
 import type { Account, Call as CallRow, CredentialCipher, Store } from '../../store/index.js';
 import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../call-twiml.js';
 import type { CallMediaServices } from '../call/call-media.js';
+import type { CallDialer } from '../call/call.js';
 import { CallNotifier } from '../notifications.js';
 import { OutboundCallQueue, type ReleasedCall } from '../queue/index.js';
 import type { LiveCallChange, LiveCallControl } from '../router/call-router.js';
@@ -21,7 +22,8 @@ import type { CallProgressEvent } from '../twiml/types.js';
 import type { WebhookTarget } from '../webhook/document-fetcher.js';
 import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import type { DestinationResolver } from './destinations.js';
-import { OutgoingCall, finalStatusOf } from './outgoing-call.js';
+import { OutgoingCall } from './outgoing-call.js';
+import { placeCall } from './place-call.js';
 
 /** A validated `POST Calls.json` (the REST layer checks every parameter; see `src/api/resources/calls.ts`). */
 export interface OriginateRequest {
@@ -68,6 +70,8 @@ export interface OriginateServiceOptions {
   logger: Logger;
   bus?: Bus;
   metrics?: Registry;
+  /** `<Dial>` in the TwiML of outbound-api calls. */
+  dialer?: CallDialer;
   /** Passed to the queue (tests). */
   queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number };
 }
@@ -200,6 +204,7 @@ export class OriginateService implements LiveCallControl {
     const call = new OutgoingCall({
       sid: row.sid, accountSid: account.sid, from: request.from, to: request.to, createdAt: row.dateCreated,
       services: this.options.media, callbacks, logger: callLogger,
+      ...(this.options.dialer ? { dialer: this.options.dialer } : {}),
       observer: (event) => {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
       },
@@ -275,10 +280,7 @@ export class OriginateService implements LiveCallControl {
     };
   }
 
-  /**
-   * Sends the INVITE to each destination in turn until one answers (true) or the call ends (false). Fails over on a
-   * transaction timeout, a transport error or a 5xx (RFC 3263 §4.3); a 4xx/6xx, our `Timeout` or a CANCEL end it.
-   */
+  /** Resolves where the call goes, then places it (`placeCall`): true once answered, false when it ended. */
   private async dial(call: OutgoingCall, account: Account, request: OriginateRequest, notifier: CallNotifier, logger: Logger): Promise<boolean> {
     const resolved = await this.options.destinations.resolve(account.sid, request.to, {
       ...(request.byoc ? { byoc: request.byoc } : {}), ...(request.sipAuth ? { sipAuth: request.sipAuth } : {}),
@@ -289,85 +291,11 @@ export class OriginateService implements LiveCallControl {
       return false;
     }
     if (resolved.trunkSid) await this.options.store.calls.update(call.sid, { trunkSid: resolved.trunkSid });
-    const ua = this.options.userAgent();
-    if (!ua) {
-      call.finish('failed', 503);
-      return false;
-    }
-    const { address, ...sessionOptions } = this.options.session;
-    const clock = this.options.webhooks.clock;
-    const caller = request.callerId ?? request.from;
-    let lastStatus = 503;
-    for (const [index, destination] of resolved.destinations.entries()) {
-      if (call.isFinal) return false;
-      const opened = await MediaSession.offer({ ...sessionOptions, address: address() });
-      if (!opened.ok) {
-        logger.warn({ reason: opened.reason }, 'no media session for the outbound call');
-        call.finish('failed', 503);
-        return false;
-      }
-      if (call.isFinal) {
-        opened.session.close();
-        return false;
-      }
-      let leg;
-      try {
-        leg = ua.invite({
-          uri: destination.uri, sdp: opened.offer, from: `<sip:${userPart(caller)}@${this.options.sipHost()}>`,
-          ...(destination.credentials ? { credentials: destination.credentials } : {}),
-          // Our own Timeout ends the ringing below; the leg's bound only guards against a stuck transaction.
-          timeoutMs: request.timeoutSeconds * 1000 + 30_000,
-        });
-      } catch (err) {
-        opened.session.close();
-        logger.warn({ err, uri: destination.uri }, 'INVITE could not be sent');
-        lastStatus = 503;
-        continue;
-      }
-      call.attach(leg, opened.session);
-      let timedOut = false;
-      const timer: TimerHandle = clock.setTimeout(() => {
-        timedOut = true;
-        leg.cancel();
-      }, request.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS);
-      try {
-        const answer = await leg.answer;
-        clock.clearTimeout(timer);
-        if (call.isFinal) {
-          void leg.hangup();
-          return false;
-        }
-        try {
-          call.answered(answer.sdp);
-        } catch (err) {
-          logger.warn({ err }, 'the 2xx did not answer our offer usably');
-          call.finish('failed', 488);
-          void leg.hangup();
-          return false;
-        }
-        return true;
-      } catch (err) {
-        clock.clearTimeout(timer);
-        opened.session.close();
-        if (call.isFinal) return false; // canceled through the API meanwhile
-        const status = err instanceof SipError ? err.status : 500;
-        lastStatus = status;
-        const more = index < resolved.destinations.length - 1;
-        const failover = !timedOut && (status === 408 || status === 503 || (status >= 500 && status < 600));
-        logger.info({ uri: destination.uri, status, timedOut, failover: failover && more }, 'outbound attempt ended');
-        if (failover && more) continue;
-        call.finish(finalStatusOf(status, timedOut), timedOut ? 487 : status);
-        return false;
-      }
-    }
-    call.finish('failed', lastStatus);
-    return false;
+    return placeCall(call, { ...this.options, clock: this.options.webhooks.clock }, {
+      destinations: resolved.destinations, caller: request.callerId ?? request.from,
+      timeoutMs: request.timeoutSeconds * 1000 + TIMEOUT_BUFFER_MS, logger,
+    });
   }
-}
-
-function userPart(caller: string): string {
-  const m = /^sips?:([^@;]+)@/i.exec(caller);
-  return encodeURIComponent(m ? m[1]! : caller).replace(/%2B/g, '+');
 }
 
 function newCallSid(): string {

@@ -1,15 +1,19 @@
 /**
- * One call placed through the REST API (direction `outbound-api`, reference §1.2 Calls create): its status machine
- * from `queued` to a final status (reference §2.2), the record updated before each status callback (§2.3), and the
- * `CallControl` the TwiML interpreter drives once the far end has answered — over one SIP `OutgoingLeg` and one
- * `MediaSession` whose offer went in the INVITE.
+ * One call we place: through the REST API (direction `outbound-api`, reference §1.2 Calls create) or as a `<Dial>`
+ * child leg (`outbound-dial`, with its `ParentCallSid`; never queued). Its status machine from `queued` to a final
+ * status (reference §2.2), the record updated before each status callback (§2.3), and the `CallControl` the TwiML
+ * interpreter drives once the far end has answered — over one SIP `OutgoingLeg` and one `MediaSession` whose offer
+ * went in the INVITE.
  */
 import type { Logger } from '../../core/index.js';
 import { type MediaSession, parseDtmfInfo } from '../../media/index.js';
 import { type OutgoingLeg, SipError } from '../../sip/index.js';
 import type { CallStatus } from '../../store/index.js';
 import { type CallMediaServices, playSource, recordCaller } from '../call/call-media.js';
-import type { AudioSource, CallControl, CallState, PlayResult, RecordOptions, RecordResult } from '../twiml/call-control.js';
+import type {
+  AudioSource, CallControl, CallState, DialRequest, DialResult, PlayResult, RecordOptions, RecordResult,
+} from '../twiml/call-control.js';
+import type { CallDialer } from '../call/call.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 
@@ -36,11 +40,13 @@ export class InvalidOutgoingTransitionError extends Error {
   }
 }
 
+export type OutgoingDirection = 'outbound-api' | 'outbound-dial';
+
 export interface OutgoingCallStatusEvent {
   callSid: string;
   accountSid: string;
   status: CallStatus;
-  direction: 'outbound-api';
+  direction: OutgoingDirection;
   /** Milliseconds since the epoch. */
   timestamp: number;
 }
@@ -50,6 +56,10 @@ export interface OutgoingCallOptions {
   accountSid: string;
   from: string;
   to: string;
+  /** Default `outbound-api`. */
+  direction?: OutgoingDirection;
+  /** The call whose `<Dial>` placed this one. */
+  parentCallSid?: string;
   /** When the record (status `queued`) was written. */
   createdAt: number;
   services: CallMediaServices;
@@ -57,6 +67,10 @@ export interface OutgoingCallOptions {
   logger: Logger;
   /** Told after every stored status change; off the control path, a throwing observer is only logged. */
   observer?: (event: OutgoingCallStatusEvent) => void;
+  /** Places `<Dial>` child calls from this call's TwiML; absent for `<Dial>` legs themselves. */
+  dialer?: CallDialer;
+  /** A provisional response from the far end, with its early-media SDP if any (already applied to the media). */
+  onProgress?: (progress: { status: number; earlyMedia: boolean }) => void;
 }
 
 /**
@@ -75,8 +89,9 @@ export class OutgoingCall implements CallControl {
   readonly accountSid: string;
   private phase: OutgoingPhase = 'queued';
   private leg: OutgoingLeg | null = null;
-  private media: MediaSession | null = null;
+  private media_: MediaSession | null = null;
   private startTime: number | null = null;
+  private endTime: number | null = null;
   private writes: Promise<void> = Promise.resolve();
   private readonly endController = new AbortController();
   private finishedResolve!: () => void;
@@ -106,11 +121,31 @@ export class OutgoingCall implements CallControl {
     return this.endController.signal;
   }
 
+  get from(): string {
+    return this.options.from;
+  }
+
+  get direction(): OutgoingDirection {
+    return this.options.direction ?? 'outbound-api';
+  }
+
+  /** The media of the current attempt; null before the INVITE goes out. */
+  get media(): MediaSession | null {
+    return this.media_;
+  }
+
+  /** Seconds since the far end answered (so far, or until the end); 0 when it never answered. */
+  get durationSeconds(): number {
+    if (this.startTime === null) return 0;
+    return Math.max(0, Math.round(((this.endTime ?? this.options.services.clock.now()) - this.startTime) / 1000));
+  }
+
   parameters(): StandardCallParameters {
     const o = this.options;
     return {
       CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
-      CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: 'outbound-api',
+      CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: this.direction,
+      ...(o.parentCallSid ? { ParentCallSid: o.parentCallSid } : {}),
     };
   }
 
@@ -130,9 +165,26 @@ export class OutgoingCall implements CallControl {
   /** The leg placing the call; its provisional responses, BYE and INFO now drive this call. */
   attach(leg: OutgoingLeg, media: MediaSession): void {
     this.leg = leg;
-    this.media = media;
+    this.media_ = media;
     leg.delegate = {
-      onProgress: () => this.ringingReceived(),
+      onProgress: ({ status, sdp }) => {
+        this.ringingReceived();
+        // Early media (RFC 3960): a 183's SDP answers our offer, so its audio can be heard before the 2xx.
+        let earlyMedia = false;
+        if (sdp !== undefined && media.awaitingAnswer) {
+          try {
+            media.completeOffer(sdp);
+            earlyMedia = true;
+          } catch (err) {
+            this.options.logger.warn({ err }, 'early-media SDP not usable');
+          }
+        }
+        try {
+          this.options.onProgress?.({ status, earlyMedia: earlyMedia || (sdp !== undefined && !media.awaitingAnswer) });
+        } catch (err) {
+          this.options.logger.error({ err }, 'progress listener threw');
+        }
+      },
       onBye: () => this.finish('completed', null),
       onEnded: (reason) => {
         if (this.phase === 'in-progress') this.finish(reason === 'failed' ? 'failed' : 'completed', null);
@@ -164,7 +216,8 @@ export class OutgoingCall implements CallControl {
   /** 2xx with its SDP answer: the call is `in-progress`. Throws when the answer is unusable (caller fails the call). */
   answered(sdp: string): void {
     if (this.phase !== 'initiated' && this.phase !== 'ringing') return;
-    this.media?.completeOffer(sdp);
+    // After early media the offer is answered already; RFC 3261 §13.2.1 wants the same answer in the 2xx.
+    if (this.media_?.awaitingAnswer) this.media_.completeOffer(sdp);
     this.transition('in-progress');
     this.startTime = this.options.services.clock.now();
     const params = this.parameters();
@@ -206,19 +259,24 @@ export class OutgoingCall implements CallControl {
   }
 
   play(source: AudioSource, options: { signal: AbortSignal }): Promise<PlayResult> {
-    if (!this.media) return Promise.resolve({ kind: 'interrupted' });
-    return playSource(this.media, source, this.options.services, options.signal);
+    if (!this.media_) return Promise.resolve({ kind: 'interrupted' });
+    return playSource(this.media_, source, this.options.services, options.signal);
   }
 
   onDtmf(listener: (key: string) => void): () => void {
-    return this.media ? this.media.onDtmf((key) => listener(key)) : () => undefined;
+    return this.media_ ? this.media_.onDtmf((key) => listener(key)) : () => undefined;
   }
 
   record(options: RecordOptions): Promise<RecordResult> {
-    if (!this.media) return Promise.reject(new Error('the call has no media session'));
-    return recordCaller(this.media, options, this.options.services, {
+    if (!this.media_) return Promise.reject(new Error('the call has no media session'));
+    return recordCaller(this.media_, options, this.options.services, {
       accountSid: this.accountSid, callSid: this.sid, ended: this.ended, logger: this.options.logger,
     });
+  }
+
+  dial(request: DialRequest): Promise<DialResult> {
+    if (!this.options.dialer) return Promise.reject(new Error('no dialer is configured'));
+    return this.options.dialer.dial(this, request);
   }
 
   // Ending -----------------------------------------------------------------------------------------------------
@@ -229,8 +287,9 @@ export class OutgoingCall implements CallControl {
     this.transition(status);
     const clock = this.options.services.clock;
     const endTime = clock.now();
-    const duration = this.startTime === null ? 0 : Math.max(0, Math.round((endTime - this.startTime) / 1000));
-    this.media?.close();
+    this.endTime = endTime;
+    const duration = this.durationSeconds;
+    this.media_?.close();
     this.endController.abort(new Error(`call ${status}`));
     const params = this.parameters();
     const code = sipResponseCode ?? (status === 'completed' && this.startTime !== null ? 200 : null);
@@ -265,7 +324,7 @@ export class OutgoingCall implements CallControl {
         this.options.logger.error({ err }, 'status callback failed');
       }
       try {
-        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: 'outbound-api', timestamp: clock.now() });
+        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: this.direction, timestamp: clock.now() });
       } catch (err) {
         this.options.logger.error({ err }, 'call observer threw');
       }

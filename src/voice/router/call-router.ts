@@ -15,7 +15,7 @@ import { type CallTwiml, type VoiceWebhookServices, createCallTwiml } from '../c
 import { CallNotifier } from '../notifications.js';
 import type { DocumentSource } from '../twiml/interpreter.js';
 import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
-import { Call } from '../call/call.js';
+import { Call, type CallDialer } from '../call/call.js';
 import type { CallMediaServices } from '../call/call-media.js';
 import { type DomainCallAuthenticator, callerOf, forwardedFromOf, resolveRoute } from './route-resolver.js';
 
@@ -41,6 +41,8 @@ export interface CallRouterOptions {
   bus?: Bus;
   /** Calls to SIP domains: authentication by the domain's call mappings (the registrar service). */
   domains?: DomainCallAuthenticator;
+  /** `<Dial>`: rings and bridges child calls. */
+  dialer?: CallDialer;
 }
 
 interface LiveCall {
@@ -156,6 +158,7 @@ export class CallRouter implements LiveCallControl {
       sid, accountSid: route.account.sid, from: route.from ?? callerOf(leg.request), to: route.to, phoneNumberSid: route.number?.sid ?? null,
       forwardedFrom: forwardedFromOf(leg.request),
       leg, media: opened.session, answerSdp: opened.answer, services: this.options.media, callbacks, logger: callLogger,
+      ...(this.options.dialer ? { dialer: this.options.dialer } : {}),
       observer: (event) => {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
       },

@@ -2,7 +2,8 @@
  * The narrow interfaces through which TwiML reaches a call (DESIGN "TwiML runs as plain async code"). The SIP and
  * media layers implement them; tests implement them with scripted fakes. Nothing here knows about SIP or RTP.
  */
-import type { RecordTrim } from './types.js';
+import type { CallProgressEvent, DialRecord, RecordTrim } from './types.js';
+import type { WebhookTarget } from '../webhook/document-fetcher.js';
 
 /** Where a call stands, from the interpreter's point of view. */
 export type CallState = 'ringing' | 'early-media' | 'in-progress' | 'ended';
@@ -50,6 +51,61 @@ export interface RecordResult {
     | { kind: 'aborted' };
 }
 
+/** One party `<Dial>` rings: a `<Number>` (or plain text) or a `<Sip>` URI (reference §3.2 Number, Sip). */
+export interface DialTarget {
+  /** E.164 number or `sip:` URI. */
+  to: string;
+  /** Digest credentials for a `<Sip>` destination that challenges. */
+  sipAuth: { username: string; password: string } | null;
+  /** Keys sent to the callee once it answers, before the bridge. */
+  sendDigits: string | null;
+  /** TwiML run on the callee once it answers, before the bridge (the "whisper"). */
+  whisper: WebhookTarget | null;
+  statusCallback: (WebhookTarget & { events: readonly CallProgressEvent[] }) | null;
+  /** `<Number byoc>`: the trunk to leave through. */
+  byoc: string | null;
+}
+
+export interface DialRequest {
+  targets: readonly DialTarget[];
+  /** The caller ID the callees see; null = the caller's own. */
+  callerId: string | null;
+  /** Ringing time per attempt. */
+  timeoutMs: number;
+  /** Longest bridge. */
+  timeLimitMs: number;
+  /** The caller pressing `*` drops the callee and the caller goes on. */
+  hangupOnStar: boolean;
+  record: DialRecord;
+  recordingTrack: 'inbound' | 'outbound' | 'both';
+  trim: RecordTrim;
+  /** Leave the caller unanswered (180/183 with the callee's early media) until the callee answers. */
+  answerOnBridge: boolean;
+  /** ISO 3166 country of the ringback played while the callees ring; null = the default. */
+  ringTone: string | null;
+  /** Ring the targets one after another instead of all at once. */
+  sequential: boolean;
+  /** Fires on hangup or a live redirect of the caller: the callees are dropped at once. */
+  signal: AbortSignal;
+  /** Called once the recording exists, for the `in-progress` recording status callback. */
+  onRecordingStarted?: (recording: { recordingSid: string; url: string; startTime: number; channels: 1 | 2 }) => void;
+}
+
+/** Reference §2.5 `<Dial action>`: what became of the dialed party. */
+export type DialCallStatus = 'completed' | 'answered' | 'busy' | 'no-answer' | 'failed' | 'canceled';
+
+export interface DialResult {
+  status: DialCallStatus;
+  /** The callee that answered, else the last one tried; null when nothing could be dialed. */
+  childCallSid: string | null;
+  /** Seconds the answered callee was connected; null when it was redirected away (reference §2.5). */
+  durationSeconds: number | null;
+  bridged: boolean;
+  recording: { recordingSid: string; url: string; durationSeconds: number; startTime: number; channels: 1 | 2 } | null;
+  /** Targets that could not be dialed at all (no route, bad number): Twilio's code and a message for a Notification. */
+  errors: ReadonlyArray<{ code: number; message: string }>;
+}
+
 export interface CallControl {
   readonly state: CallState;
   /** Fires once, when the call ends for any reason (caller hangup, `hangup()`, `reject()`, REST completion). */
@@ -70,6 +126,11 @@ export interface CallControl {
   onDtmf(listener: (key: string) => void): () => void;
   /** Records the caller until a finish key, silence, max length, hangup or `signal`. */
   record(options: RecordOptions): Promise<RecordResult>;
+  /**
+   * Rings the targets and bridges the caller to the first that answers, until either side hangs up, the time limit,
+   * `*` with hangupOnStar, or `signal`. Absent where no dialer is configured.
+   */
+  dial?(request: DialRequest): Promise<DialResult>;
 }
 
 export interface SpeechRecognitionRequest {

@@ -6,33 +6,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { sqliteDatabase } from '../../helpers/databases.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { SIPP, eventually } from '../e2e/helpers.js';
-import { SDP_ANSWER, type SippResult, spawnSipp, startSocketUserAgent } from '../../sip/ua/sipp.js';
+import { SDP_ANSWER, startSocketUserAgent } from '../../sip/ua/sipp.js';
+import { sippUas } from '../helpers/sipp-uas.js';
 
 const skip = !existsSync(SIPP) && 'SIPp not installed';
-const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-/** SIPp as the far end: `-sn uas` or a scenario file of ./fixtures; answers `calls` calls then exits. */
-async function sippUas(scenario: string | null, calls = 1, timeoutS = 60): Promise<{ port: number; done: Promise<SippResult> }> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'patchbay-outbound-'));
-  let args: string[];
-  if (scenario === null) args = ['-sn', 'uas'];
-  else {
-    const file = path.join(dir, scenario);
-    writeFileSync(file, readFileSync(path.join(FIXTURES, scenario)));
-    args = ['-sf', file];
-  }
-  const sipp = await spawnSipp([...args, '-m', String(calls), '-timeout', `${timeoutS}s`, '-timeout_error', '-mi', '127.0.0.1'], (timeoutS + 10) * 1000);
-  void sipp.done.finally(() => rmSync(dir, { recursive: true, force: true }));
-  return sipp;
-}
 
 interface RestError { code?: number; status?: number }
 

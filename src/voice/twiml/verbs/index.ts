@@ -1,5 +1,6 @@
 /** The verbs this interpreter runs, one file each (DESIGN: one file per TwiML verb in `voice/twiml/verbs/`). */
 import type { VerbRegistry } from '../verb.js';
+import { dial } from './dial.js';
 import { gather } from './gather.js';
 import { hangup } from './hangup.js';
 import { pause } from './pause.js';
@@ -10,7 +11,7 @@ import { reject } from './reject.js';
 import { say } from './say.js';
 
 /**
- * Say, Play, Pause, Gather, Record, Redirect, Hangup, Reject. Dial, Enqueue, Leave, Start, Stop and Connect are
+ * Say, Play, Pause, Gather, Record, Redirect, Hangup, Reject, Dial. Enqueue, Leave, Start, Stop and Connect are
  * parsed into typed objects but have no entry yet: later work adds them here.
  */
 export const defaultVerbs: VerbRegistry = {
@@ -22,9 +23,10 @@ export const defaultVerbs: VerbRegistry = {
   Redirect: redirect,
   Hangup: hangup,
   Reject: reject,
+  Dial: dial,
 };
 
-export { say, play, pause, gather, record, redirect, hangup, reject };
+export { say, play, pause, gather, record, redirect, hangup, reject, dial };
 export { DigitCollector, type DigitCollectorResult, type DigitCollectorOptions } from './gather-digits.js';
 export { collectSpeech, type SpeechCollectorResult } from './gather-speech.js';
 export { playLoop, playPrompts, LOOP_FOREVER_CAP } from './prompt-player.js';
