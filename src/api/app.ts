@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, LogController } from 'fastify';
 import { ErrorCode, TwilioError, authenticationFailed } from '../core/index.js';
 import { InvalidPageTokenError } from '../store/index.js';
 import { CredentialCache, resolveAccount } from './auth.js';
@@ -48,13 +48,22 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
     loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
     // Per-request access lines would dominate the log at API rates; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
+    // Nor a child logger per request: pino builds one for every request to bind its id, which only the error
+    // handler's rare lines would use, so that handler names the request itself.
+    childLoggerFactory: (logger) => logger,
     bodyLimit: ctx.bodyLimit ?? 1024 * 1024,
     return503OnClosing: true,
   });
 
   app.decorateRequest('principal', null);
   app.decorateRequest('account', null);
-  app.decorateRequest('form', null as unknown as Form);
+  // The parsed form body (below) or, for a request without one, an empty form.
+  const noForm: Form = Object.freeze({});
+  app.decorateRequest('form', {
+    getter(this: FastifyRequest): Form {
+      return this.body && typeof this.body === 'object' ? (this.body as Form) : noForm;
+    },
+  });
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, parseForm(body as string));
@@ -62,7 +71,7 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
 
   app.setErrorHandler((error: FastifyError | TwilioError | Error, request, reply) => {
     const twilio = toTwilioError(error);
-    if (twilio.status >= 500) request.log.error({ err: error, url: request.url }, 'request failed');
+    if (twilio.status >= 500) request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
     if (twilio.status === 401) void reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
     return reply.code(twilio.status).send(twilio.toJSON());
   });
@@ -78,18 +87,15 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
    * account since their URLs name none.
    */
   const authenticated = (scope: FastifyInstance): void => {
+    // One hook for both checks: a request that may not act on the account is refused before its body is read.
     scope.addHook('onRequest', async (request) => {
-      if (request.routeOptions.config.publicMedia) return;
-      request.principal = await credentials.authenticate(request.headers.authorization, ctx.store);
-    });
-    scope.addHook('preHandler', async (request) => {
-      if (request.routeOptions.config.publicMedia) return;
-      const principal = request.principal!;
       const config = request.routeOptions.config;
+      if (config.publicMedia) return;
+      const principal = await credentials.authenticate(request.headers.authorization, ctx.store);
       if (config.accountCredentialsOnly && principal.apiKeySid) {
         throw authenticationFailed('API keys cannot access this resource; use the Account SID and Auth Token');
       }
-      request.form = (request.body && typeof request.body === 'object' ? request.body : {}) as Form;
+      request.principal = principal;
       const params = request.params as { AccountSid?: string };
       request.account = params.AccountSid
         ? await resolveAccount(principal, params.AccountSid, ctx.store, { allowInactive: config.allowInactiveAccount })
