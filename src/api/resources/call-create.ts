@@ -75,18 +75,26 @@ export function readCallCreate(form: Form): OriginateRequest {
   const timeoutSeconds = integer(params, 'Timeout', 1, 600, ErrorCode.InvalidTimeout) ?? 60;
   const timeLimitSeconds = integer(params, 'TimeLimit', 1, 24 * 3600, ErrorCode.InvalidParameter) ?? null;
 
-  // Recording parameters are validated and kept; recording outbound-api calls is not implemented yet.
+  // Reference §1.2 and the OpenAPI descriptions: mono, both tracks, trim-silence, `completed` callbacks by default.
   const record = params.boolean('Record') ?? false;
-  params.oneOf('RecordingChannels', ['mono', 'dual'] as const);
-  params.url('RecordingStatusCallback');
-  params.method('RecordingStatusCallbackMethod');
-  for (const e of words(params, 'RecordingStatusCallbackEvent')) {
-    if (!(RECORDING_EVENTS as readonly string[]).includes(e)) {
-      throw invalidParameter(ErrorCode.InvalidParameter, `RecordingStatusCallbackEvent must be one of ${RECORDING_EVENTS.join(', ')}, not '${e}'`);
-    }
-  }
-  params.oneOf('RecordingTrack', ['inbound', 'outbound', 'both'] as const);
-  params.oneOf('Trim', ['trim-silence', 'do-not-trim'] as const);
+  const channels = params.oneOf('RecordingChannels', ['mono', 'dual'] as const) ?? 'mono';
+  const recordingCallback = params.url('RecordingStatusCallback');
+  const recordingCallbackMethod: 'GET' | 'POST' = params.method('RecordingStatusCallbackMethod') === 'GET' ? 'GET' : 'POST';
+  const recordingEvents = words(params, 'RecordingStatusCallbackEvent').map((e) => {
+    const match = RECORDING_EVENTS.find((x) => x === e);
+    if (!match) throw invalidParameter(ErrorCode.InvalidParameter, `RecordingStatusCallbackEvent must be one of ${RECORDING_EVENTS.join(', ')}, not '${e}'`);
+    return match;
+  });
+  const recordingTrack = params.oneOf('RecordingTrack', ['inbound', 'outbound', 'both'] as const) ?? 'both';
+  const trim = params.oneOf('Trim', ['trim-silence', 'do-not-trim'] as const) ?? 'trim-silence';
+  const recording = record
+    ? {
+        channels: channels === 'dual' ? 2 as const : 1 as const, track: recordingTrack, trim,
+        statusCallback: recordingCallback
+          ? { url: recordingCallback, method: recordingCallbackMethod, events: recordingEvents.length > 0 ? recordingEvents : ['completed' as const] }
+          : null,
+      }
+    : null;
 
   const callerId = params.string('CallerId')?.trim() || null;
   const sipUser = params.string('SipAuthUsername');
@@ -101,7 +109,7 @@ export function readCallCreate(form: Form): OriginateRequest {
     fallback: fallbackUrl ? { url: fallbackUrl, method: fallbackMethod } : null,
     statusCallback: statusCallback ? { url: statusCallback, method: statusCallbackMethod, events } : null,
     sendDigits: sendDigits || null,
-    timeoutSeconds, timeLimitSeconds, record, callerId,
+    timeoutSeconds, timeLimitSeconds, recording, callerId,
     sipAuth: sipUser && sipPassword ? { username: sipUser, password: sipPassword } : null,
     byoc,
   };

@@ -176,6 +176,11 @@ export class RtpSession {
   payloadType: number;
   telephoneEventPayloadType: number | null;
   delegate: RtpSessionDelegate;
+  /**
+   * Told of every packet sent (after it went out), for whoever records what this side says; null costs one check.
+   * The payload is only valid during the call.
+   */
+  onSent: ((payloadType: number, payload: Uint8Array, offset: number, length: number) => void) | null = null;
 
   private sequence: number;
   private timestamp: number;
@@ -408,6 +413,7 @@ export class RtpSession {
     this.lastRtpTimestampSent = timestamp;
     this.lastSendAt = this.clock.now();
     this.sentSinceReport = true;
+    this.onSent?.(payloadType, buf, RTP_FIXED_HEADER_SIZE, length);
     return true;
   }
 

@@ -68,10 +68,14 @@ export class MediaSession {
   private pendingOffer: SessionDescription | null = null;
   private readonly dtmfListeners = new Set<DtmfListener>();
   private readonly audioListeners = new Set<AudioListener>();
+  private readonly sentListeners = new Set<AudioListener>();
+  private readonly receivedFrames = new FrameAssembler(FRAME);
+  private readonly sentFrames = new FrameAssembler(FRAME);
+  private readonly emitReceived = (frame: Int16Array) => this.emit(this.audioListeners, frame);
+  private readonly emitSent = (frame: Int16Array) => this.emit(this.sentListeners, frame);
   private readonly decoded = new Int16Array(1500);
-  private readonly frame = new Int16Array(FRAME);
+  private readonly sentDecoded = new Int16Array(1500);
   private readonly silent = new Int16Array(FRAME);
-  private filled = 0;
   private expectedTimestamp = 0;
   private expectedSsrc = -1;
   private closed = false;
@@ -270,9 +274,24 @@ export class MediaSession {
     return () => this.audioListeners.delete(listener);
   }
 
+  /**
+   * Subscribe to the audio this session sends (prompts, tones, bridged media), decoded into 20 ms PCM frames, for
+   * recordings of what this side says; returns the unsubscribe function.
+   */
+  onSentAudio(listener: AudioListener): () => void {
+    this.sentListeners.add(listener);
+    this.rtp.onSent = (payloadType, payload, offset, length) => this.sentAudio(payloadType, payload, offset, length);
+    return () => {
+      this.sentListeners.delete(listener);
+      if (this.sentListeners.size === 0) this.rtp.onSent = null;
+    };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.rtp.onSent = null;
+    this.sentListeners.clear();
     this.stream?.close();
     this.rtp.close();
     this.dtmfListeners.clear();
@@ -306,36 +325,54 @@ export class MediaSession {
       // Exactly the missing samples (a lost 30 ms packet is 240, not one 160-sample frame), so what follows keeps
       // its place in time.
       if (delta > 0 && delta <= MAX_GAP_SAMPLES) {
-        for (let left = delta; left > 0; left -= FRAME) this.pushSamples(this.silent, Math.min(FRAME, left));
+        for (let left = delta; left > 0; left -= FRAME) this.receivedFrames.push(this.silent, Math.min(FRAME, left), this.emitReceived);
       }
     }
     this.expectedSsrc = packet.ssrc;
     this.expectedTimestamp = (packet.timestamp + n) >>> 0;
     codec.decode(packet.buffer, this.decoded, n, packet.payloadOffset, 0);
-    this.pushSamples(this.decoded, n);
+    this.receivedFrames.push(this.decoded, n, this.emitReceived);
   }
 
-  /** Appends `n` samples of `from` to the frame being filled, emitting each full 20 ms frame. */
-  private pushSamples(from: Int16Array, n: number): void {
-    let at = 0;
-    while (at < n) {
-      const take = Math.min(FRAME - this.filled, n - at);
-      this.frame.set(from.subarray(at, at + take), this.filled);
-      this.filled += take;
-      at += take;
-      if (this.filled === FRAME) {
-        this.filled = 0;
-        this.emitFrame(this.frame);
-      }
-    }
+  private sentAudio(payloadType: number, payload: Uint8Array, offset: number, length: number): void {
+    const codec = G711Codec.byPayloadType(payloadType);
+    if (codec === undefined) return; // telephone-events are not audio
+    const n = Math.min(length, this.sentDecoded.length);
+    codec.decode(payload, this.sentDecoded, n, offset, 0);
+    this.sentFrames.push(this.sentDecoded, n, this.emitSent);
   }
 
-  private emitFrame(frame: Int16Array): void {
-    for (const listener of this.audioListeners) {
+  private emit(listeners: ReadonlySet<AudioListener>, frame: Int16Array): void {
+    for (const listener of listeners) {
       try {
         listener(frame);
       } catch (err) {
         this.options.logger?.error({ err }, 'audio listener threw');
+      }
+    }
+  }
+}
+
+/** Cuts a stream of samples into whole frames of `size`, reusing one frame buffer. */
+class FrameAssembler {
+  private readonly frame: Int16Array;
+  private filled = 0;
+
+  constructor(size: number) {
+    this.frame = new Int16Array(size);
+  }
+
+  push(from: Int16Array, n: number, emit: (frame: Int16Array) => void): void {
+    const size = this.frame.length;
+    let at = 0;
+    while (at < n) {
+      const take = Math.min(size - this.filled, n - at);
+      this.frame.set(from.subarray(at, at + take), this.filled);
+      this.filled += take;
+      at += take;
+      if (this.filled === size) {
+        this.filled = 0;
+        emit(this.frame);
       }
     }
   }

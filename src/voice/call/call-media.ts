@@ -110,7 +110,7 @@ export interface RecordingRecord {
   /** Relative to the data directory; null when the file could not be made durable (the recording is `absent`). */
   mediaPath: string | null;
   channels: 1 | 2;
-  source: 'RecordVerb' | 'DialVerb';
+  source: 'RecordVerb' | 'DialVerb' | 'OutboundAPI';
   track: 'inbound' | 'outbound' | 'both';
 }
 

@@ -22,7 +22,7 @@ import { placeCall } from '../originate/place-call.js';
 import type { CallControl, DialCallStatus, DialRequest, DialResult, DialTarget } from '../twiml/call-control.js';
 import { gather, hangup, pause, play, say } from '../twiml/verbs/index.js';
 import type { VerbRegistry } from '../twiml/verb.js';
-import { DialRecording, type DialRecordingResult } from './dial-recording.js';
+import { CallRecording, type CallRecordingResult } from '../call/call-recording.js';
 import type { DialParent, DialerOptions } from './dialer.js';
 
 export interface ResolvedTarget {
@@ -57,7 +57,7 @@ export class DialAttempt {
   private winner: OutgoingCall | null = null;
   private ringback: AbortController | null = null;
   private earlyBridge: { child: OutgoingCall; bridge: MediaBridge } | null = null;
-  private recording: DialRecording | null = null;
+  private recording: CallRecording | null = null;
   private redirected: OutgoingCall | null = null;
   private endBridge: ((why: BridgeEnd) => void) | null = null;
 
@@ -176,7 +176,7 @@ export class DialAttempt {
     this.stopRingback();
     if (parent.state === 'ringing') void parent.earlyMedia?.();
     this.earlyBridge = { child, bridge: parentMedia.bridgeWith(child.media) };
-    this.recording?.attachChild(child.media);
+    this.recording?.attachOutbound((l) => child.media!.onAudio(l), child.media);
   }
 
   private startRingback(): void {
@@ -225,7 +225,7 @@ export class DialAttempt {
     }
     if (parent.state !== 'in-progress') await parent.answer();
     if (!this.recording && request.record.startsWith('record-from-answer')) await this.startRecording();
-    this.recording?.attachChild(childMedia);
+    this.recording?.attachOutbound((l) => childMedia.onAudio(l), childMedia);
     let bridge: MediaBridge;
     if (this.earlyBridge?.child === child) {
       bridge = this.earlyBridge.bridge; // the early-media bridge simply carries on
@@ -312,9 +312,9 @@ export class DialAttempt {
 
   private async startRecording(): Promise<void> {
     const { parent, parentMedia, request, services, logger } = this.options;
-    this.recording = await DialRecording.start(parentMedia, request, {
-      services: services.media, accountSid: parent.accountSid, callSid: parent.sid, logger,
-    });
+    this.recording = await CallRecording.start((l) => parentMedia.onAudio(l), {
+      channels: request.record.endsWith('-dual') ? 2 : 1, track: request.recordingTrack, trim: request.trim, source: 'DialVerb',
+    }, { services: services.media, accountSid: parent.accountSid, callSid: parent.sid, logger });
     const r = this.recording;
     try {
       request.onRecordingStarted?.({ recordingSid: r.recordingSid, url: r.url, startTime: r.startTime, channels: r.channels });
@@ -324,7 +324,7 @@ export class DialAttempt {
   }
 
   private async result(status: DialCallStatus, child: OutgoingCall | null, bridged: boolean, opts: { redirected?: boolean } = {}): Promise<DialResult> {
-    let recording: DialRecordingResult | null = null;
+    let recording: CallRecordingResult | null = null;
     if (this.recording) recording = await this.recording.stop();
     // The child's record is final before the parent's action is requested.
     if (child?.isFinal) await child.finished;

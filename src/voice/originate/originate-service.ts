@@ -18,11 +18,11 @@ import { CallNotifier } from '../notifications.js';
 import { OutboundCallQueue, type ReleasedCall } from '../queue/index.js';
 import type { LiveCallChange, LiveCallControl } from '../router/call-router.js';
 import type { DocumentSource } from '../twiml/interpreter.js';
-import type { CallProgressEvent } from '../twiml/types.js';
+import type { CallProgressEvent, RecordingStatusEvent } from '../twiml/types.js';
 import type { WebhookTarget } from '../webhook/document-fetcher.js';
-import { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+import { CallStatusCallbacks, recordingStatusParams } from '../webhook/status-callback-sender.js';
 import type { DestinationResolver } from './destinations.js';
-import { OutgoingCall } from './outgoing-call.js';
+import { OutgoingCall, type OutgoingCallRecording } from './outgoing-call.js';
 import { placeCall } from './place-call.js';
 
 /** A validated `POST Calls.json` (the REST layer checks every parameter; see `src/api/resources/calls.ts`). */
@@ -39,12 +39,19 @@ export interface OriginateRequest {
   timeoutSeconds: number;
   /** Seconds the call may last once answered; null: Twilio's 4 hours. */
   timeLimitSeconds: number | null;
-  /** Accepted and kept; recording of outbound-api calls is not implemented yet. */
-  record: boolean;
+  /** `Record=true` and its parameters: the call is recorded from answer to end; null: not recorded. */
+  recording: OutboundRecording | null;
   /** Caller ID shown to SIP destinations (`CallerId`); defaults to From. */
   callerId: string | null;
   sipAuth: Credentials | null;
   byoc: string | null;
+}
+
+export interface OutboundRecording {
+  channels: 1 | 2;
+  track: 'inbound' | 'outbound' | 'both';
+  trim: 'trim-silence' | 'do-not-trim';
+  statusCallback: (WebhookTarget & { events: RecordingStatusEvent[] }) | null;
 }
 
 /** Twilio's 4-hour ceiling on a call without TimeLimit. */
@@ -194,6 +201,8 @@ export class OriginateService implements LiveCallControl {
     if (stored.sipAuth && password === undefined) callLogger.warn('SipAuthPassword could not be opened (another credential key?); calling without it');
     const request: OriginateRequest = {
       ...stored,
+      // Queue rows written before recording existed carry `record: boolean` only.
+      recording: stored.recording ?? null,
       sipAuth: stored.sipAuth && password !== undefined ? { username: stored.sipAuth.username, password } : null,
     };
     const app = await this.application(account, request);
@@ -205,6 +214,7 @@ export class OriginateService implements LiveCallControl {
       sid: row.sid, accountSid: account.sid, from: request.from, to: request.to, createdAt: row.dateCreated,
       services: this.options.media, callbacks, logger: callLogger,
       ...(this.options.dialer ? { dialer: this.options.dialer } : {}),
+      ...(request.recording ? { recording: this.recording(account, row.sid, request.recording) } : {}),
       observer: (event) => {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
       },
@@ -257,6 +267,24 @@ export class OriginateService implements LiveCallControl {
       // Every path ends final: its record is written before the queue slot is freed (and before a stop closes the store).
       if (call.isFinal) await call.finished;
     }
+  }
+
+  /** `Record=true`: what the call records and where its recording status callbacks go (reference §2.4). */
+  private recording(account: Account, callSid: string, r: OutboundRecording): OutgoingCallRecording {
+    const callback = r.statusCallback;
+    return {
+      options: { channels: r.channels, track: r.track, trim: r.trim, source: 'OutboundAPI' },
+      onStatus: (event, rec, durationSeconds) => {
+        if (!callback || !callback.events.includes(event)) return;
+        this.options.webhooks.callbacks.enqueue(
+          { url: callback.url, method: callback.method, accountSid: account.sid, callSid, authToken: account.authToken },
+          recordingStatusParams({
+            accountSid: account.sid, callSid, recordingSid: rec.recordingSid, recordingUrl: rec.url, status: event,
+            durationSeconds, channels: rec.channels, startTime: rec.startTime, source: 'OutboundAPI',
+          }),
+        );
+      },
+    };
   }
 
   /** What answers the call: Url/Twiml, or the Application's voice URL and status callback. */

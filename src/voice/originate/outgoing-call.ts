@@ -14,6 +14,8 @@ import type {
   AudioSource, CallControl, CallState, DialRequest, DialResult, PlayResult, RecordOptions, RecordResult,
 } from '../twiml/call-control.js';
 import type { CallDialer } from '../call/call.js';
+import { CallRecording, type CallRecordingOptions, type CallRecordingResult } from '../call/call-recording.js';
+import type { RecordingStatusEvent } from '../twiml/types.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 
@@ -42,6 +44,13 @@ export class InvalidOutgoingTransitionError extends Error {
 
 export type OutgoingDirection = 'outbound-api' | 'outbound-dial';
 
+/** `Record=true` on an outbound-api call: recorded from answer to end (reference §1.2 Calls create). */
+export interface OutgoingCallRecording {
+  options: CallRecordingOptions;
+  /** A recording status event (reference §2.4); `durationSeconds` is null while in progress. */
+  onStatus(event: RecordingStatusEvent, recording: CallRecordingResult, durationSeconds: number | null): void;
+}
+
 export interface OutgoingCallStatusEvent {
   callSid: string;
   accountSid: string;
@@ -67,6 +76,7 @@ export interface OutgoingCallOptions {
   logger: Logger;
   /** Told after every stored status change; off the control path, a throwing observer is only logged. */
   observer?: (event: OutgoingCallStatusEvent) => void;
+  recording?: OutgoingCallRecording;
   /** Places `<Dial>` child calls from this call's TwiML; absent for `<Dial>` legs themselves. */
   dialer?: CallDialer;
   /** A provisional response from the far end, with its early-media SDP if any (already applied to the media). */
@@ -92,6 +102,7 @@ export class OutgoingCall implements CallControl {
   private media_: MediaSession | null = null;
   private startTime: number | null = null;
   private endTime: number | null = null;
+  private recording: Promise<CallRecording | null> | null = null;
   private writes: Promise<void> = Promise.resolve();
   private readonly endController = new AbortController();
   private finishedResolve!: () => void;
@@ -222,6 +233,32 @@ export class OutgoingCall implements CallControl {
     this.startTime = this.options.services.clock.now();
     const params = this.parameters();
     this.persist({ status: 'in-progress', startTime: this.startTime }, () => this.options.callbacks?.progress(params));
+    if (this.options.recording && this.media_) this.startRecording(this.options.recording, this.media_);
+  }
+
+  private startRecording(spec: OutgoingCallRecording, media: MediaSession): void {
+    const { services, logger } = this.options;
+    this.recording = CallRecording.start((l) => media.onAudio(l), spec.options, {
+      services, accountSid: this.accountSid, callSid: this.sid, logger,
+    }).then(
+      (recording) => {
+        recording.attachOutbound((l) => media.onSentAudio(l));
+        this.reportRecording(spec, 'in-progress', recording, null);
+        return recording;
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'the call recording could not start');
+        return null;
+      },
+    );
+  }
+
+  private reportRecording(spec: OutgoingCallRecording, event: RecordingStatusEvent, r: CallRecordingResult | CallRecording, duration: number | null): void {
+    try {
+      spec.onStatus(event, { recordingSid: r.recordingSid, url: r.url, startTime: r.startTime, channels: r.channels, durationSeconds: duration ?? 0 }, duration);
+    } catch (err) {
+      this.options.logger.error({ err }, 'recording status listener threw');
+    }
   }
 
   /** REST `Status=canceled` while queued: final at once, and no status callback fires (reference §2.2). */
@@ -293,9 +330,29 @@ export class OutgoingCall implements CallControl {
     this.endController.abort(new Error(`call ${status}`));
     const params = this.parameters();
     const code = sipResponseCode ?? (status === 'completed' && this.startTime !== null ? 200 : null);
+    // The recording is durable and listed before the `completed` callback names it (reference §2.3).
+    let recorded: CallRecordingResult | null = null;
+    const recording = this.recording;
+    const spec = this.options.recording;
+    if (recording && spec) {
+      this.writes = this.writes.then(async () => {
+        const r = await recording;
+        if (!r) return;
+        try {
+          recorded = await r.stop();
+          this.reportRecording(spec, recorded.durationSeconds > 0 ? 'completed' : 'absent', recorded, recorded.durationSeconds);
+        } catch (err) {
+          this.options.logger.error({ err }, 'the call recording could not be stored');
+        }
+      });
+    }
     this.persist({ status, endTime, duration, ...(this.startTime !== null ? { startTime: this.startTime } : {}) }, () => {
       if (opts.silent) return;
-      this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(code !== null ? { sipResponseCode: code } : {}) });
+      const r: CallRecordingResult | null = recorded;
+      this.options.callbacks?.progress(params, {
+        callDurationSeconds: duration, ...(code !== null ? { sipResponseCode: code } : {}),
+        ...(r ? { recording: { url: r.url, sid: r.recordingSid, durationSeconds: r.durationSeconds } } : {}),
+      });
     });
     void this.writes.then(() => this.finishedResolve());
   }

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 import { sqliteDatabase } from '../../helpers/databases.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
-import { SIPP, eventually } from '../e2e/helpers.js';
+import { SIPP, eventually, startMediaServer, toneWav } from '../e2e/helpers.js';
+import { readPcm16Wav } from '../../../src/media/index.js';
 import { SDP_ANSWER, startSocketUserAgent } from '../../sip/ua/sipp.js';
 import { sippUas } from '../helpers/sipp-uas.js';
 
@@ -286,6 +287,49 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
       assert.ok(Number(ended.duration) <= 5, `TimeLimit=3 ended the call after ${ended.duration} s`);
     } finally {
       await subApp.close();
+    }
+  });
+
+  it('Record=true with RecordingChannels=dual: the far end on channel 1, what we play on channel 2; callbacks name the recording', async () => {
+    const media = await startMediaServer({ '/tone.wav': toneWav(2_000, 440, 8_000) });
+    try {
+      // The far end echoes what it hears, so both tracks carry the tone: ours as sent, its as echoed.
+      const sipp = await sippUas(null, 1, 60, ['-rtp_echo']);
+      const doc = twiml();
+      doc.play(media.url('/tone.wav'));
+      app.route('/recorded/voice', doc.toString());
+      app.route('/recorded/status', { status: 204, type: null });
+      app.route('/recorded/recording', { status: 204, type: null });
+      const call = await t.client().calls.create({
+        to: `sip:echo@127.0.0.1:${sipp.port}`, from: '+15005550006', url: app.url('/recorded/voice'),
+        statusCallback: app.url('/recorded/status'), record: true, recordingChannels: 'dual', trim: 'do-not-trim',
+        recordingStatusCallback: app.url('/recorded/recording'), recordingStatusCallbackEvent: ['in-progress', 'completed'],
+      });
+      assert.equal((await finalCall(call.sid)).status, 'completed');
+      assert.equal((await sipp.done).code, 0);
+      const completed = await eventually(() => app.seen('/recorded/status').find((r) => r.params.CallStatus === 'completed'), 'the completed callback');
+      assert.match(completed.params.RecordingSid!, /^RE[0-9a-f]{32}$/);
+      assert.match(completed.params.RecordingUrl!, new RegExp(`/Recordings/${completed.params.RecordingSid}$`));
+      const events = await eventually(() => (app.seen('/recorded/recording').length >= 2 ? app.seen('/recorded/recording') : undefined), 'two recording callbacks');
+      assert.deepEqual(events.map((e) => e.params.RecordingStatus), ['in-progress', 'completed']);
+      assert.ok(events.every((e) => e.signatureValid && e.params.RecordingSource === 'OutboundAPI' && e.params.RecordingChannels === '2'));
+      const recording = await t.client().recordings(completed.params.RecordingSid!).fetch();
+      assert.equal(recording.callSid, call.sid);
+      assert.equal(recording.source, 'OutboundAPI');
+      assert.equal(recording.channels, 2);
+      assert.equal(recording.duration, completed.params.RecordingDuration);
+      const wav = readPcm16Wav(Buffer.from(await (await fetch(recording.mediaUrl)).arrayBuffer()));
+      assert.equal(wav.channels, 2);
+      const rms = (channel: number) => {
+        let sum = 0;
+        const frames = wav.data.length / 4;
+        for (let i = 0; i < frames; i++) sum += wav.data.readInt16LE(i * 4 + channel * 2) ** 2;
+        return Math.sqrt(sum / frames);
+      };
+      assert.ok(rms(0) > 1_000, `the far end's echo on channel 1 (RMS ${rms(0).toFixed(0)})`);
+      assert.ok(rms(1) > 1_000, `our tone on channel 2 (RMS ${rms(1).toFixed(0)})`);
+    } finally {
+      await media.close();
     }
   });
 
