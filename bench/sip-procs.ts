@@ -118,9 +118,10 @@ export async function freeUdpPort(): Promise<number> {
 
 /**
  * The first of `count` consecutive free UDP ports on 127.0.0.1: SIPp binds its audio socket at -mp and its video
- * socket at -mp + 2, so a single free port is not enough there.
+ * socket at -mp + 2, so a single free port is not enough there. With `from`, the lowest such run from that port up
+ * (to keep clear of port ranges other processes of a bench will use); else any the kernel offers.
  */
-export async function freeUdpPorts(count: number): Promise<number> {
+export async function freeUdpPorts(count: number, from?: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const sockets: dgram.Socket[] = [];
     const bind = (port: number): Promise<number | undefined> =>
@@ -130,7 +131,7 @@ export async function freeUdpPorts(count: number): Promise<number> {
         socket.once('error', () => resolve(undefined));
         socket.bind(port, '127.0.0.1', () => resolve(socket.address().port));
       });
-    const first = await bind(0);
+    const first = await bind(from === undefined ? 0 : from + attempt * count);
     let ok = first !== undefined && first + count - 1 <= 65535;
     for (let i = 1; ok && i < count; i++) ok = (await bind(first! + i)) !== undefined;
     await Promise.all(sockets.map((s) => new Promise<void>((resolve) => {

@@ -1,12 +1,13 @@
-// Webhook process of `npm run bench:voice`: the application behind the bench number, on loopback, pinned by
-// bench/voice.ts to the core SIPp uses (not the server's). POST /answer returns `<Play>` of its own prompt and
-// `<Hangup/>` (mode "prompt"), or a prompt looping for ever (mode "hold", the concurrency phase, where SIPp hangs up);
-// GET /prompt.wav serves a 1 s 8 kHz WAV. The time each /answer request spends here (request seen → response
-// finished) is the webhook's own time that the post-dial delay is compared with.
+// Webhook process of `npm run bench:voice` and `npm run bench:dial`: the application behind the bench number, on
+// loopback, pinned by the bench to the core SIPp uses (not the server's). POST /answer returns `<Play>` of its own
+// prompt and `<Hangup/>` (mode "prompt"), a prompt looping for ever (mode "hold", the concurrency phase, where SIPp
+// hangs up), or `<Dial><Number>` of a number (mode "dial +1…", bench:dial's bridged calls); GET /prompt.wav serves a
+// 1 s 8 kHz WAV. The time each /answer request spends here (request seen → response finished) is the webhook's own
+// time that the post-dial delay is compared with.
 //
 // Protocol with the parent, one JSON object a line: on start `{"port":N,"pid":N}`; stdin lines `mode prompt`,
-// `mode hold` (answered `{"ok":true}`) and `stats` (answered with the counters and /answer times since the last
-// `stats`, then reset).
+// `mode hold`, `mode dial <E.164>` (answered `{"ok":true}`) and `stats` (answered with the counters and /answer
+// times since the last `stats`, then reset).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -32,7 +33,8 @@ function promptWav(ms: number): Buffer {
 }
 
 const wav = promptWav(1000);
-let mode: 'prompt' | 'hold' = 'prompt';
+let mode: 'prompt' | 'hold' | 'dial' = 'prompt';
+let dialNumber = '';
 let answers = 0;
 let wavs = 0;
 let times: number[] = [];
@@ -53,9 +55,10 @@ const server = createServer((req, res) => {
   // The body (the webhook's parameters) is read to its end, as an application would.
   req.resume();
   req.on('end', () => {
-    const body = mode === 'prompt'
-      ? `<?xml version="1.0" encoding="UTF-8"?><Response><Play>${base}/prompt.wav</Play><Hangup/></Response>`
-      : `<?xml version="1.0" encoding="UTF-8"?><Response><Play loop="0">${base}/prompt.wav</Play></Response>`;
+    const verbs = mode === 'prompt'
+      ? `<Play>${base}/prompt.wav</Play><Hangup/>`
+      : mode === 'hold' ? `<Play loop="0">${base}/prompt.wav</Play>` : `<Dial><Number>${dialNumber}</Number></Dial>`;
+    const body = `<?xml version="1.0" encoding="UTF-8"?><Response>${verbs}</Response>`;
     res.writeHead(200, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) });
     res.end(body, () => {
       answers++;
@@ -75,8 +78,9 @@ function pct(sorted: number[], p: number): number | null {
 const input = createInterface({ input: process.stdin });
 input.on('line', (line) => {
   const [cmd, arg] = line.trim().split(/\s+/);
-  if (cmd === 'mode' && (arg === 'prompt' || arg === 'hold')) {
+  if (cmd === 'mode' && (arg === 'prompt' || arg === 'hold' || arg === 'dial')) {
     mode = arg;
+    dialNumber = line.trim().split(/\s+/)[2] ?? '';
     process.stdout.write('{"ok":true}\n');
   } else {
     const sorted = times.sort((a, b) => a - b);

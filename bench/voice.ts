@@ -15,17 +15,17 @@
 // BENCH_VOICE_RAMP_SECONDS (default 10), BENCH_BUDGET_SECONDS (default 480: steps that would end later are skipped),
 // BENCH_VOICE_PHASES (default "rate,media"), BENCH_VOICE_PROFILE=rate:<cps> | media:<calls> (run the target under
 // node --cpu-prof for that one step and print its hot spots instead).
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Figure, writeResults } from './results.js';
 import { hotSpots } from './sip-profile.js';
-import { killAll, makeTempDir, spawnPinned, stop, which } from './sip-procs.js';
+import { killAll, makeTempDir, stop } from './sip-procs.js';
 import { SIPP_CORE, SUT_CORE } from './sip-sipp.js';
+import {
+  type Target, clearLive, drained, list, noisy, num, pct, positive, preflight, progress, startTarget, startWebhook, targetStats,
+} from './voice-procs.js';
 import { type RunResult, percentile, runSippScenario, writeUlawTone } from './voice-sipp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -44,145 +44,12 @@ const TARGETS = { cps: 300, pddBeyondWebhookMs: 10, concurrent: 1000 };
 const SIPP_MEDIA_PORT = 40000;
 const benchStart = performance.now();
 
-function positive(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && Number.isFinite(n) && n > 0 ? n : fallback;
-}
-
-function list(value: string | undefined, fallback: string): number[] {
-  return (value ?? fallback).split(',').map(Number).filter((r) => Number.isFinite(r) && r > 0);
-}
-
 function elapsed(): number {
   return (performance.now() - benchStart) / 1000;
 }
 
-// ---- preflight ------------------------------------------------------------------------------------------------
-
-const sipp = which('sipp');
-if (!sipp) {
-  console.error('bench:voice needs SIPp, which is not installed. On Debian/Ubuntu: apt-get install -y sip-tester');
-  process.exit(1);
-}
-if (!which('taskset')) {
-  console.error('bench:voice needs taskset (util-linux) to pin processes to cores.');
-  process.exit(1);
-}
-let sippVersion = 'SIPp';
-try {
-  execFileSync(sipp, ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-} catch (err) {
-  sippVersion = /SIPp v[\w.-]+/.exec(String((err as { stdout?: string }).stdout ?? ''))?.[0]?.replace(/\.$/, '') ?? 'SIPp';
-}
-if (os.cpus().length < 2) console.log('WARNING: one CPU only: the server, the webhook and SIPp share it; figures are low.');
-
-// ---- child processes speaking one JSON object a line -------------------------------------------------------
-
-interface LineChild {
-  child: ChildProcess;
-  next(ms?: number): Promise<Record<string, unknown>>;
-  ask(line: string): Promise<Record<string, unknown>>;
-}
-
-function lineChild(child: ChildProcess, name: string): LineChild {
-  const lines = createInterface({ input: child.stdout! });
-  const waiting: Array<(line: string) => void> = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const next = (ms = 30_000): Promise<Record<string, unknown>> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} did not answer in time`)), ms);
-      const onExit = (code: number | null): void => reject(new Error(`${name} exited (${code})`));
-      child.once('exit', onExit);
-      waiting.push((line) => {
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        try {
-          resolve(JSON.parse(line) as Record<string, unknown>);
-        } catch {
-          reject(new Error(`${name} said: ${line}`));
-        }
-      });
-    });
-  return {
-    child, next,
-    ask(line) {
-      child.stdin!.write(line + '\n');
-      return next(10_000);
-    },
-  };
-}
-
-const webhookProc = lineChild(spawnPinned(SIPP_CORE, process.execPath, ['--import', 'tsx', path.join(here, 'voice-webhook.ts')], {
-  cwd: root, stdio: ['pipe', 'pipe', 'inherit'],
-}), 'the webhook server');
-const webhookHello = await webhookProc.next();
-const webhook = { ...webhookProc, port: webhookHello.port as number, pid: webhookHello.pid as number };
-
-interface Target extends LineChild {
-  pid: number;
-  sipPort: number;
-  number: string;
-}
-
-async function startTarget(profileDir?: string): Promise<Target> {
-  const args = [
-    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
-    '--import', 'tsx', path.join(here, 'voice-target.ts'), `http://127.0.0.1:${webhook.port}/answer`,
-  ];
-  const child = spawnPinned(SUT_CORE, process.execPath, args, {
-    cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PATCHBAY_LOG_LEVEL: 'silent' },
-  });
-  // The server's stderr (Node warnings, crashes) is shown, each distinct line once; repeats are counted.
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    const n = (targetStderr.get(line) ?? 0) + 1;
-    targetStderr.set(line, n);
-    if (n === 1) console.log(`      | target: ${line.slice(0, 200)}`);
-  });
-  const lc = lineChild(child, 'the Patchbay target');
-  const hello = await lc.next(60_000);
-  return { ...lc, pid: hello.pid as number, sipPort: hello.sipPort as number, number: hello.number as string };
-}
-
-/** Distinct lines the target wrote to stderr, with how many times. */
-const targetStderr = new Map<string, number>();
-
-async function targetStats(target: Target): Promise<Record<string, number>> {
-  return (await target.ask('stats')) as Record<string, number>;
-}
-
-/** Waits until the server holds no call (the previous step's calls have all ended), up to `ms`. */
-async function drained(target: Target, ms = 20_000): Promise<number> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const live = (await targetStats(target)).liveCalls ?? 0;
-    if (live === 0 || Date.now() > until) return live;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-// ---- the table ----------------------------------------------------------------------------------------------
-
-const tty = process.stdout.isTTY;
-function progress(label: string): (c: { elapsedS: number; successful: number; failed: number; current: number }) => void {
-  return (c) => {
-    if (!tty) return;
-    process.stdout.write(`\r  ${label}   ${c.elapsedS.toFixed(0).padStart(3)} s   ok ${c.successful}   failed ${c.failed}   open ${c.current}      `);
-  };
-}
-function clearLive(): void {
-  if (tty) process.stdout.write('\r' + ' '.repeat(100) + '\r');
-}
-function pct(v: number): string {
-  return `${Math.round(v * 100)}%`.padStart(5);
-}
-function num(v: number | null, digits = 1): string {
-  return (v === null ? '-' : v.toFixed(digits)).padStart(6);
-}
-
-/** Other processes used a good share of the machine during the step (/proc/stat undercounts: this reads low). */
-function noisy(r: RunResult): boolean {
-  return r.otherCpu >= 0.25;
-}
+const { sipp, sippVersion } = preflight('bench:voice');
+const webhook = await startWebhook();
 
 // ---- (a) + (b): call rate and post-dial delay --------------------------------------------------------------
 
@@ -200,7 +67,7 @@ async function rateStep(target: Target, rate: number, seconds: number): Promise<
   await webhook.ask('stats'); // reset
   const calls = Math.max(1, Math.round(rate * seconds));
   const run = await runSippScenario({
-    sipp: sipp!, scenario: 'uac-prompt.xml', destination: `127.0.0.1:${target.sipPort}`, service: target.number,
+    sipp, scenario: 'uac-prompt.xml', destination: `127.0.0.1:${target.sipPort}`, service: target.number,
     rate, calls, limit: Math.max(200, rate * 10), timeoutS: seconds + 30, mediaPort: SIPP_MEDIA_PORT,
     targetPid: target.pid, helperPids: [webhook.pid], onProgress: progress(`${rate} calls/s`),
   });
@@ -250,7 +117,7 @@ async function mediaStep(target: Target, calls: number, audio: string): Promise<
     }, () => undefined);
   }, 2000);
   const run = await runSippScenario({
-    sipp: sipp!, scenario: 'uac-media.xml', vars: { HOLD_MS: HOLD_SECONDS * 1000, AUDIO: audio },
+    sipp, scenario: 'uac-media.xml', vars: { HOLD_MS: HOLD_SECONDS * 1000, AUDIO: audio },
     destination: `127.0.0.1:${target.sipPort}`, service: target.number, rate, calls, limit: calls,
     timeoutS: RAMP_SECONDS + HOLD_SECONDS + 40, mediaPort: SIPP_MEDIA_PORT, targetPid: target.pid, helperPids: [webhook.pid],
     onProgress: progress(`${calls} calls`),
@@ -301,7 +168,7 @@ if (PROFILE) {
   const [, kind, value] = PROFILE;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'patchbay-bench-voice-prof-')); // kept: its path is printed
   console.log(`bench:voice profile — Patchbay target under node --cpu-prof, ${kind === 'rate' ? `${STEP_SECONDS} s at ${value} calls/s` : `${value} concurrent calls with media, ${HOLD_SECONDS} s hold`}`);
-  const target = await startTarget(dir);
+  const target = await startTarget(`http://127.0.0.1:${webhook.port}/answer`, dir);
   await prewarm(target);
   if (kind === 'rate') {
     console.log(RATE_HEADER);
@@ -331,7 +198,7 @@ if (PROFILE) {
 }
 
 console.log(`bench:voice — ${sippVersion}; Patchbay (startServer, SQLite) on core ${SUT_CORE}; webhook + SIPp on core ${SIPP_CORE}; load before start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-const target = await startTarget();
+const target = await startTarget(`http://127.0.0.1:${webhook.port}/answer`);
 await prewarm(target);
 
 const rateSteps: RateStep[] = [];
@@ -389,7 +256,7 @@ if (PHASES.has('media')) {
 const after = await targetStats(target).catch(() => undefined);
 if (after) console.log(`\n  target afterwards: rss ${after.rssMiB} MiB, heap ${after.heapMiB} MiB, ${after.liveCalls} live calls, media cache ${after.cacheFetches} fetches / ${after.cacheHits} hits`);
 await stop(target.child, 10_000);
-const repeated = [...targetStderr].filter(([, n]) => n > 1);
+const repeated = [...target.stderr].filter(([, n]) => n > 1);
 for (const [line, n] of repeated) console.log(`  target stderr ×${n}: ${line.slice(0, 160)}`);
 
 // ---- summary and results ------------------------------------------------------------------------------------
