@@ -162,6 +162,25 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     assert.ok(early > 200, `the callee's early media reached the caller (RMS ${early.toFixed(0)} before the answer)`);
   });
 
+  it('a REST redirect of the caller drops the callee and runs the new TwiML instead of the Dial action', async () => {
+    const callee = await number('/predirect/callee');
+    app.route('/predirect/callee', ANSWER_AND_WAIT);
+    const doc = twiml();
+    doc.dial({ action: '/predirect/action' }, callee);
+    app.route('/predirect/voice', doc.toString());
+    app.route('/predirect/action', '<Response><Hangup/></Response>');
+    app.route('/predirect/new', '<Response><Pause length="1"/><Hangup/></Response>');
+    const to = await number('/predirect/voice');
+    const caller = callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
+    const parent = await eventually(async () => (await t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
+    const child = await eventually(async () => (await t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
+    await t.client().calls(parent.sid).update({ url: app.url('/predirect/new') });
+    await eventually(() => app.seen('/predirect/new')[0], 'the new document');
+    assert.equal((await caller).code, 0);
+    await eventually(async () => ((await t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the callee dropped');
+    assert.equal(app.seen('/predirect/action').length, 0, 'the Dial action is not requested after a redirect');
+  });
+
   it('a REST redirect takes the child out of the bridge: the caller goes on, the child runs its new TwiML', async () => {
     const callee = await number('/redirect/callee');
     app.route('/redirect/callee', ANSWER_AND_WAIT);
