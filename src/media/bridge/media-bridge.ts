@@ -6,6 +6,8 @@
  * - PCMU on one leg, PCMA on the other: transcoded byte by byte through the direct 256-entry tables, into a scratch
  *   buffer owned by the bridge (no allocation).
  * - RFC 4733 telephone-events are relayed with the other leg's negotiated payload type; the event payload is unchanged.
+ *   When the other leg did not negotiate telephone-event, the key is played to it in band instead (RFC 4733 §2.6:
+ *   a gateway regenerates the tones): Q.23 tones for as long as the event lasts, in place of the media of that time.
  *
  * Each leg keeps its own SSRC and sequence numbers (RFC 3550 §7.1: a translator that changes payloads must not reuse
  * the source's SSRC carelessly; here each leg is its own RTP session). Timestamps are mapped with one offset per
@@ -18,6 +20,7 @@
  */
 import type { Logger } from '../../core/index.js';
 import type { G711Codec } from '../codec/index.js';
+import { DtmfToneGenerator, TelephoneEvent, eventToDigit } from '../dtmf/index.js';
 import { RtpSession, type RtpPacket, type RtpSessionDelegate } from '../rtp/index.js';
 
 export interface MediaBridgeLeg {
@@ -33,10 +36,25 @@ export interface MediaBridgeStats {
   dropped: number;
 }
 
+/** Longest in-band key played for one event; a stuck event (no end packet) is cut here. */
+const MAX_TONE_SAMPLES = 8000 * 10;
+const TONE_FRAME = 160;
+
+/** A key being played in band: its event's (mapped) timestamp and how much of it was sent. */
+interface InBandKey {
+  timestamp: number;
+  generator: DtmfToneGenerator;
+  sent: number;
+  ended: boolean;
+}
+
 class Direction {
   readonly stats: MediaBridgeStats = { forwarded: 0, transcoded: 0, dtmfRelayed: 0, dropped: 0 };
   private readonly scratch = new Uint8Array(RtpSession.MAX_PAYLOAD);
   private readonly table: Uint8Array | undefined;
+  private readonly tonePcm = new Int16Array(TONE_FRAME);
+  private readonly telephoneEvent = new TelephoneEvent();
+  private key: InBandKey | null = null;
   private inSsrc = -1;
   private tsOffset = 0;
   private markNext = false;
@@ -62,6 +80,11 @@ class Direction {
     }
     const out = this.to.session;
     const ts = this.mapTimestamp(p);
+    // While a key is played in band, its tone takes the place of this side's media.
+    if (this.key !== null && !this.key.ended) {
+      this.stats.dropped++;
+      return;
+    }
     const marker = p.marker || this.markNext;
     let sent: boolean;
     if (this.table === undefined) {
@@ -89,17 +112,58 @@ class Direction {
   event(p: RtpPacket): void {
     const out = this.to.session;
     const pt = out.telephoneEventPayloadType;
-    if (pt === null || p.payloadLength > RtpSession.MAX_PAYLOAD) {
+    if (p.payloadLength > RtpSession.MAX_PAYLOAD) {
       this.stats.dropped++;
       return;
     }
     const ts = this.mapTimestamp(p);
+    if (pt === null) {
+      this.inBand(p, ts);
+      return;
+    }
     if (out.sendPacket(pt, p.marker || this.markNext, ts, p.buffer, p.payloadOffset, p.payloadLength)) {
       this.markNext = false;
       this.stats.dtmfRelayed++;
     } else {
       this.stats.dropped++;
     }
+  }
+
+  /** The other leg has no telephone-event: play the key as tones, as far as the event's duration has come. */
+  private inBand(p: RtpPacket, ts: number): void {
+    const event = this.telephoneEvent;
+    const digit = event.decode(p.buffer, p.payloadOffset, p.payloadLength) === null ? eventToDigit(event.event) : undefined;
+    if (digit === undefined) {
+      this.stats.dropped++;
+      return;
+    }
+    let key = this.key;
+    if (key === null || key.timestamp !== ts) {
+      // A new event (RFC 4733 §2.5.1.3: each has its own timestamp); retransmitted ends of an old one are ignored.
+      if (key !== null && ((ts - key.timestamp) | 0) < 0) return;
+      key = { timestamp: ts, generator: new DtmfToneGenerator(digit, { toneMs: MAX_TONE_SAMPLES / 8, gapMs: 0 }), sent: 0, ended: false };
+      this.key = key;
+      this.markNext = true;
+    }
+    if (key.ended) return;
+    const out = this.to.session;
+    const codec = this.to.codec;
+    const upTo = Math.min(event.duration, MAX_TONE_SAMPLES);
+    // Whole frames while the key is held; the rest of the last frame once it ends.
+    while (key.sent + TONE_FRAME <= upTo || (event.end && key.sent < upTo)) {
+      const n = key.generator.fill(this.tonePcm, TONE_FRAME);
+      if (n < TONE_FRAME) this.tonePcm.fill(0, n);
+      codec.encode(this.tonePcm, this.scratch);
+      if (out.sendPacket(out.payloadType, this.markNext, (key.timestamp + key.sent) >>> 0, this.scratch, 0, TONE_FRAME)) {
+        this.markNext = false;
+        this.stats.dtmfRelayed++;
+      } else {
+        this.stats.dropped++;
+      }
+      key.sent += TONE_FRAME;
+      out.resumeTimestampAt(key.timestamp + key.sent);
+    }
+    if (event.end || upTo >= MAX_TONE_SAMPLES) key.ended = true;
   }
 }
 

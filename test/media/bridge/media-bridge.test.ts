@@ -6,6 +6,7 @@ import {
   G711Codec, ALAW_TO_MULAW, MULAW_TO_ALAW, ALAW_DECODE_TABLE, MULAW_DECODE_TABLE,
 } from '../../../src/media/codec/index.js';
 import { MediaBridge } from '../../../src/media/bridge/index.js';
+import { DtmfDetector } from '../../../src/media/dtmf/index.js';
 import { readPcapUdp, SIPP_DIR } from '../helpers/pcap.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -135,6 +136,41 @@ test('RFC 4733 DTMF is relayed with the other leg\'s payload type and decoded th
     t.caller.sendPacket(13, false, 0, new Uint8Array(1), 0, 1);
     await waitFor(() => t.bridge.stats().aToB.dropped === 1, 'dropped CN');
     assert.equal(t.atCallee.length, 0);
+  } finally {
+    t.close();
+  }
+});
+
+test('RFC 4733 DTMF towards a leg without telephone-event is played there in band, decodable by Goertzel, in place of media', async () => {
+  const t = await topology(G711Codec.PCMU, G711Codec.PCMA, 101, null);
+  try {
+    const capture = readPcapUdp(join(SIPP_DIR, 'dtmf_2833_5.pcap'));
+    const p = new RtpPacket();
+    const eventTs = t.caller.currentTimestamp;
+    for (const d of capture) {
+      assert.equal(p.decode(d.payload), null);
+      t.caller.sendPacket(101, p.marker, eventTs, p.payload, 0, p.payloadLength);
+      // Media sent during the event is replaced by the tone, not interleaved with it.
+      if ((p.payload[1]! & 0x80) === 0) t.caller.sendMedia(new Uint8Array(160).fill(0xff));
+    }
+    const lastEvent = new RtpPacket();
+    assert.equal(lastEvent.decode(capture.at(-1)!.payload), null);
+    const duration = (lastEvent.payload[2]! << 8) | lastEvent.payload[3]!;
+    const frames = Math.ceil(duration / 160);
+    await waitFor(() => t.atCallee.length >= frames, 'the tone frames');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(t.atCallee.length, frames, 'one frame of tone per 20 ms of the event, no media mixed in');
+    assert.ok(t.atCallee.every((g) => g.pt === 8), 'sent in the leg\'s own law');
+    assert.ok(t.atCallee[0]!.marker, 'the tone starts a talk spurt');
+    const pcm = new Int16Array(frames * 160);
+    t.atCallee.forEach((g, i) => G711Codec.PCMA.decode(g.payload, pcm, 160, 0, i * 160));
+    const heard: string[] = [];
+    const detector = new DtmfDetector({ onDigit: (digit) => heard.push(digit) });
+    detector.process(pcm);
+    assert.deepEqual(heard, ['5']);
+    // Media after the event flows again.
+    t.caller.sendMedia(new Uint8Array(160).fill(0xff));
+    await waitFor(() => t.atCallee.length === frames + 1, 'media after the key');
   } finally {
     t.close();
   }
