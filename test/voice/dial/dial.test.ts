@@ -172,6 +172,21 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     });
   }
 
+  it('<Sip username password> answers the far end\'s digest challenge', async () => {
+    const uas = await sippUas('uas-digest.xml');
+    const doc = twiml();
+    doc.dial({ action: '/digest/action', timeLimit: 1 }).sip({ username: 'alice', password: 's3cret' }, `sip:secured@127.0.0.1:${uas.port}`);
+    app.route('/digest/voice', doc.toString());
+    app.route('/digest/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, await number('/digest/voice'), { WAIT_MS: 20_000 });
+    assert.equal(caller.code, 0, caller.errors);
+    const action = await actionOf('/digest/action');
+    assert.equal(action.params.DialCallStatus, 'completed');
+    assert.equal(action.params.DialBridged, 'true');
+    const far = await uas.done;
+    assert.equal(far.code, 0, `the far end accepted the digest: ${far.errors}`);
+  });
+
   it('dials another account\'s number on-net, then the REST API hangs up the child and the caller goes on', async () => {
     const other = await t.client().api.v2010.accounts.create({ friendlyName: 'callee' });
     const calleeNumber = '+15005559900';
