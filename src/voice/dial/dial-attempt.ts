@@ -48,6 +48,12 @@ export interface DialAttemptOptions {
   live: { add(child: OutgoingCall, attempt: DialAttempt): void; remove(child: OutgoingCall): void };
 }
 
+/** What became of an answered callee that was never bridged (a whisper refused, the caller left meanwhile). */
+function dialStatusOf(child: OutgoingCall): DialCallStatus {
+  const status = child.status;
+  return status === 'busy' || status === 'no-answer' || status === 'failed' || status === 'canceled' ? status : 'completed';
+}
+
 type BridgeEnd = 'parent-ended' | 'child-ended' | 'star' | 'time-limit' | 'signal' | 'child-redirected';
 
 export class DialAttempt {
@@ -216,12 +222,12 @@ export class DialAttempt {
 
     if (target.target.whisper) {
       this.closeEarlyBridge();
-      if (!(await this.whisper(child, target.target.whisper))) return this.result(child.isFinal ? child.status as DialCallStatus : 'completed', child, false);
+      if (!(await this.whisper(child, target.target.whisper))) return this.result(dialStatusOf(child), child, false);
     }
     if (target.target.sendDigits && !child.isFinal) await child.play({ kind: 'digits', digits: target.target.sendDigits }, { signal: child.ended });
     if (parent.ended.aborted || this.stop.signal.aborted || child.isFinal) {
       await child.hangup();
-      return this.result(child.status as DialCallStatus, child, false);
+      return this.result(dialStatusOf(child), child, false);
     }
     if (parent.state !== 'in-progress') await parent.answer();
     if (!this.recording && request.record.startsWith('record-from-answer')) await this.startRecording();
