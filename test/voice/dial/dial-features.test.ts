@@ -3,14 +3,13 @@
  * callee's whisper `url`, sequential ringing, answerOnBridge with the callee's early media, mono recording, and a
  * REST redirect of the child leg. Callees are SIPp or numbers answered on-net by the app server.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readPcm16Wav } from '../../../src/media/index.js';
-import { sqliteDatabase } from '../../helpers/databases.js';
-import { type TestServer, startTestServer } from '../../helpers/server.js';
-import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
+import { twiml } from '../helpers/app-server.js';
+import { dialHarness } from './dial-harness.js';
 import { sippUas } from '../helpers/sipp-uas.js';
 import { SIPP, SIPP_PCAPS, callWithSipp, eventually } from '../e2e/helpers.js';
 
@@ -25,36 +24,18 @@ function rms(samples: Int16Array): number {
 }
 
 describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () => {
-  let t: TestServer;
-  let app: AppServer;
-  let numbers = 0;
-
-  before(async () => {
-    t = await startTestServer({}, sqliteDatabase(), { webhookTimeoutMs: 3_000 });
-    app = await startAppServer(t.authToken);
-  });
-  after(async () => {
-    await app?.close();
-    await t?.close();
-  });
-
-  async function number(voice: string): Promise<string> {
-    const phoneNumber = `+1500555${String(3000 + numbers++).padStart(4, '0')}`;
-    await t.client().incomingPhoneNumbers.create({ phoneNumber, voiceUrl: app.url(voice) });
-    return phoneNumber;
-  }
-
-  const actionOf = (p: string) => eventually(() => app.seen(p)[0], `the Dial action ${p}`, 30_000);
-  const children = (parentCallSid: string) => t.client().calls.list({ parentCallSid });
+  const h = dialHarness(3000);
+  const { number, actionOf } = h;
+  const children = (parentCallSid: string) => h.t.client().calls.list({ parentCallSid });
 
   it('hangupOnStar: the caller\'s * (RFC 4733) drops the callee and the caller goes on with the action', async () => {
     const callee = await number('/star/callee');
-    app.route('/star/callee', ANSWER_AND_WAIT);
+    h.app.route('/star/callee', ANSWER_AND_WAIT);
     const doc = twiml();
     doc.dial({ action: '/star/action', hangupOnStar: true }, callee);
-    app.route('/star/voice', doc.toString());
-    app.route('/star/action', '<Response><Hangup/></Response>');
-    const caller = await callWithSipp('uac-flow.xml', t.server.sip.udp!.port, await number('/star/voice'), {
+    h.app.route('/star/voice', doc.toString());
+    h.app.route('/star/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-flow.xml', h.t.server.sip.udp!.port, await number('/star/voice'), {
       DIGIT_AT: 2_500, PCAP_DIGIT: path.join(SIPP_PCAPS, 'dtmf_2833_star.pcap'),
       VOICE_AFTER: 1, PCAP_VOICE: path.join(SIPP_PCAPS, 'dtmf_2833_1.pcap'),
     });
@@ -62,48 +43,48 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     const action = await actionOf('/star/action');
     assert.equal(action.params.DialCallStatus, 'completed');
     assert.equal(action.params.DialBridged, 'true');
-    const child = await t.client().calls(action.params.DialCallSid!).fetch();
+    const child = await h.t.client().calls(action.params.DialCallSid!).fetch();
     assert.equal(child.status, 'completed');
     assert.ok(Number(child.duration) < 10, 'the callee was dropped long before its 30 s pause ended');
   });
 
   it('timeLimit ends the bridge; callerId is what the callee sees', async () => {
     const callee = await number('/limit/callee');
-    app.route('/limit/callee', ANSWER_AND_WAIT);
+    h.app.route('/limit/callee', ANSWER_AND_WAIT);
     const doc = twiml();
     doc.dial({ action: '/limit/action', timeLimit: 2, callerId: '+15005550006' }, callee);
-    app.route('/limit/voice', doc.toString());
-    app.route('/limit/action', '<Response><Hangup/></Response>');
+    h.app.route('/limit/voice', doc.toString());
+    h.app.route('/limit/action', '<Response><Hangup/></Response>');
     const started = Date.now();
-    const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, await number('/limit/voice'), { WAIT_MS: 30_000 });
+    const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, await number('/limit/voice'), { WAIT_MS: 30_000 });
     assert.equal(caller.code, 0, caller.errors);
     assert.ok(Date.now() - started < 15_000, 'the call ended at the time limit');
     const action = await actionOf('/limit/action');
     assert.equal(action.params.DialCallStatus, 'completed');
     const duration = Number(action.params.DialCallDuration);
     assert.ok(duration >= 1 && duration <= 4, `DialCallDuration ${duration} is about the 2 s limit`);
-    const seenByCallee = app.seen('/limit/callee')[0]!;
+    const seenByCallee = h.app.seen('/limit/callee')[0]!;
     assert.equal(seenByCallee.params.From, '+15005550006');
-    const child = await t.client().calls(action.params.DialCallSid!).fetch();
+    const child = await h.t.client().calls(action.params.DialCallSid!).fetch();
     assert.equal(child.from, '+15005550006');
   });
 
   it('runs the whisper url on the callee before bridging; a whisper that hangs up leaves the caller unbridged', async () => {
     const callee = await number('/whisper/callee');
-    app.route('/whisper/callee', ANSWER_AND_WAIT);
-    app.route('/whisper/ok', '<Response><Pause length="1"/></Response>');
-    app.route('/whisper/refuse', '<Response><Hangup/></Response>');
+    h.app.route('/whisper/callee', ANSWER_AND_WAIT);
+    h.app.route('/whisper/ok', '<Response><Pause length="1"/></Response>');
+    h.app.route('/whisper/refuse', '<Response><Hangup/></Response>');
     for (const [name, whisper, bridged] of [['accepted', '/whisper/ok', 'true'], ['refused', '/whisper/refuse', 'false']] as const) {
       const doc = twiml();
       doc.dial({ action: `/whisper/${name}/action`, timeLimit: 2 }).number({ url: whisper }, callee);
-      app.route(`/whisper/${name}/voice`, doc.toString());
-      app.route(`/whisper/${name}/action`, '<Response><Hangup/></Response>');
-      const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, await number(`/whisper/${name}/voice`), { WAIT_MS: 30_000 });
+      h.app.route(`/whisper/${name}/voice`, doc.toString());
+      h.app.route(`/whisper/${name}/action`, '<Response><Hangup/></Response>');
+      const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, await number(`/whisper/${name}/voice`), { WAIT_MS: 30_000 });
       assert.equal(caller.code, 0, caller.errors);
       const action = await actionOf(`/whisper/${name}/action`);
       assert.equal(action.params.DialBridged, bridged, name);
       assert.equal(action.params.DialCallStatus, 'completed');
-      const whisperRequest = app.seen(whisper).find((r) => r.params.CallSid === action.params.DialCallSid)!;
+      const whisperRequest = h.app.seen(whisper).find((r) => r.params.CallSid === action.params.DialCallSid)!;
       assert.ok(whisperRequest.signatureValid);
       assert.equal(whisperRequest.params.Direction, 'outbound-dial');
       assert.equal(whisperRequest.params.ParentCallSid, action.params.CallSid);
@@ -118,9 +99,9 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     const d = doc.dial({ action: '/seq/action', timeout: 2, sequential: true } as Parameters<typeof doc.dial>[0]);
     d.sip(`sip:first@127.0.0.1:${silent.port}`);
     d.sip(`sip:second@127.0.0.1:${answering.port}`);
-    app.route('/seq/voice', doc.toString());
-    app.route('/seq/action', '<Response><Hangup/></Response>');
-    const caller = await callWithSipp('uac-plays-hangs-up.xml', t.server.sip.udp!.port, await number('/seq/voice'), {
+    h.app.route('/seq/voice', doc.toString());
+    h.app.route('/seq/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-plays-hangs-up.xml', h.t.server.sip.udp!.port, await number('/seq/voice'), {
       PT: 0, CODEC: 'PCMU', BEFORE_MS: 200, PCAP: path.join(SIPP_PCAPS, 'dtmf_2833_1.pcap'), AFTER_MS: 4_000,
     });
     assert.equal(caller.code, 0, caller.errors);
@@ -139,21 +120,21 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     const uas = await sippUas('uas-early-media.xml', 1, 60, ['-rtp_echo']);
     const doc = twiml();
     doc.dial({ action: '/aob/action', answerOnBridge: true, record: 'record-from-ringing-dual' }).sip(`sip:early@127.0.0.1:${uas.port}`);
-    app.route('/aob/voice', doc.toString());
-    app.route('/aob/action', '<Response><Hangup/></Response>');
+    h.app.route('/aob/voice', doc.toString());
+    h.app.route('/aob/action', '<Response><Hangup/></Response>');
     const started = Date.now();
     // The caller's scenario requires the 183 before the 200 and starts talking when the 183 arrives.
-    const caller = await callWithSipp('uac-early-media.xml', t.server.sip.udp!.port, await number('/aob/voice'), {
+    const caller = await callWithSipp('uac-early-media.xml', h.t.server.sip.udp!.port, await number('/aob/voice'), {
       PT: 8, CODEC: 'PCMA', PCAP: path.join(SIPP_PCAPS, 'g711a.pcap'), AFTER_MS: 2_000,
     });
     assert.equal(caller.code, 0, `183 then 200: ${caller.errors}`);
     assert.equal((await uas.done).code, 0);
     const action = await actionOf('/aob/action');
-    const [parent, child] = await Promise.all([t.client().calls(action.params.CallSid!).fetch(), t.client().calls(action.params.DialCallSid!).fetch()]);
+    const [parent, child] = await Promise.all([h.t.client().calls(action.params.CallSid!).fetch(), h.t.client().calls(action.params.DialCallSid!).fetch()]);
     assert.ok(Date.now() - started >= 2_000);
     // The caller was answered when the callee was (the callee answers 2 s after its 183).
     assert.ok(Math.abs(parent.startTime.getTime() - child.startTime.getTime()) <= 1_000, `${parent.startTime.toISOString()} ~ ${child.startTime.toISOString()}`);
-    const recording = await t.client().recordings(action.params.RecordingSid!).fetch();
+    const recording = await h.t.client().recordings(action.params.RecordingSid!).fetch();
     const wav = readPcm16Wav(Buffer.from(await (await fetch(recording.mediaUrl)).arrayBuffer()));
     const echo = new Int16Array(wav.data.length / 4);
     for (let i = 0; i < echo.length; i++) echo[i] = wav.data.readInt16LE(i * 4 + 2);
@@ -164,48 +145,48 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
 
   it('a REST redirect of the caller drops the callee and runs the new TwiML instead of the Dial action', async () => {
     const callee = await number('/predirect/callee');
-    app.route('/predirect/callee', ANSWER_AND_WAIT);
+    h.app.route('/predirect/callee', ANSWER_AND_WAIT);
     const doc = twiml();
     doc.dial({ action: '/predirect/action' }, callee);
-    app.route('/predirect/voice', doc.toString());
-    app.route('/predirect/action', '<Response><Hangup/></Response>');
-    app.route('/predirect/new', '<Response><Pause length="1"/><Hangup/></Response>');
+    h.app.route('/predirect/voice', doc.toString());
+    h.app.route('/predirect/action', '<Response><Hangup/></Response>');
+    h.app.route('/predirect/new', '<Response><Pause length="1"/><Hangup/></Response>');
     const to = await number('/predirect/voice');
-    const caller = callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
-    const parent = await eventually(async () => (await t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
-    const child = await eventually(async () => (await t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
-    await t.client().calls(parent.sid).update({ url: app.url('/predirect/new') });
-    await eventually(() => app.seen('/predirect/new')[0], 'the new document');
+    const caller = callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
+    const parent = await eventually(async () => (await h.t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
+    const child = await eventually(async () => (await h.t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
+    await h.t.client().calls(parent.sid).update({ url: h.app.url('/predirect/new') });
+    await eventually(() => h.app.seen('/predirect/new')[0], 'the new document');
     assert.equal((await caller).code, 0);
-    await eventually(async () => ((await t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the callee dropped');
-    assert.equal(app.seen('/predirect/action').length, 0, 'the Dial action is not requested after a redirect');
+    await eventually(async () => ((await h.t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the callee dropped');
+    assert.equal(h.app.seen('/predirect/action').length, 0, 'the Dial action is not requested after a redirect');
   });
 
   it('a REST redirect takes the child out of the bridge: the caller goes on, the child runs its new TwiML', async () => {
     const callee = await number('/redirect/callee');
-    app.route('/redirect/callee', ANSWER_AND_WAIT);
+    h.app.route('/redirect/callee', ANSWER_AND_WAIT);
     const doc = twiml();
     doc.dial({ action: '/redirect/action', record: 'record-from-answer' }, callee);
-    app.route('/redirect/voice', doc.toString());
-    app.route('/redirect/action', '<Response><Hangup/></Response>');
-    app.route('/redirect/child', '<Response><Pause length="1"/><Hangup/></Response>');
+    h.app.route('/redirect/voice', doc.toString());
+    h.app.route('/redirect/action', '<Response><Hangup/></Response>');
+    h.app.route('/redirect/child', '<Response><Pause length="1"/><Hangup/></Response>');
     const to = await number('/redirect/voice');
-    const caller = callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
-    const parent = await eventually(async () => (await t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
-    const child = await eventually(async () => (await t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
+    const caller = callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
+    const parent = await eventually(async () => (await h.t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
+    const child = await eventually(async () => (await h.t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
     await new Promise((r) => setTimeout(r, 500));
-    await t.client().calls(child.sid).update({ url: app.url('/redirect/child') });
+    await h.t.client().calls(child.sid).update({ url: h.app.url('/redirect/child') });
 
     const action = await actionOf('/redirect/action');
     assert.equal(action.params.DialCallStatus, 'completed');
     assert.equal(action.params.DialBridged, 'true');
     assert.equal(action.params.DialCallDuration, undefined, 'no DialCallDuration when the child was redirected');
     assert.equal((await caller).code, 0);
-    const redirected = await eventually(() => app.seen('/redirect/child')[0], 'the child\'s new document');
+    const redirected = await eventually(() => h.app.seen('/redirect/child')[0], 'the child\'s new document');
     assert.equal(redirected.params.CallSid, child.sid);
     assert.equal(redirected.params.ParentCallSid, parent.sid);
-    await eventually(async () => ((await t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the child completed by its own TwiML');
-    const recording = await t.client().recordings(action.params.RecordingSid!).fetch();
+    await eventually(async () => ((await h.t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the child completed by its own TwiML');
+    const recording = await h.t.client().recordings(action.params.RecordingSid!).fetch();
     assert.equal(recording.channels, 1);
     assert.equal(recording.source, 'DialVerb');
   });

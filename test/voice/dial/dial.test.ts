@@ -3,14 +3,13 @@
  * account's number on-net; the official `twilio` client reads the child calls; the application checks every
  * webhook's signature.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { readPcm16Wav } from '../../../src/media/index.js';
-import { sqliteDatabase } from '../../helpers/databases.js';
-import { type TestServer, startTestServer } from '../../helpers/server.js';
-import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
+import { twiml } from '../helpers/app-server.js';
+import { dialHarness } from './dial-harness.js';
 import { sippUas } from '../helpers/sipp-uas.js';
 import { SIPP, SIPP_PCAPS, callWithSipp, eventually } from '../e2e/helpers.js';
 
@@ -29,27 +28,8 @@ function channelRms(data: Buffer, channels: number, channel: number): number {
 }
 
 describe('<Dial>', { skip, timeout: 300_000 }, () => {
-  let t: TestServer;
-  let app: AppServer;
-  let numbers = 0;
-
-  before(async () => {
-    t = await startTestServer({}, sqliteDatabase(), { webhookTimeoutMs: 3_000 });
-    app = await startAppServer(t.authToken);
-  });
-  after(async () => {
-    await app?.close();
-    await t?.close();
-  });
-
-  /** A number of the test account answered by `voice` on the app server. */
-  async function number(voice: string): Promise<string> {
-    const phoneNumber = `+1500555${String(2000 + numbers++).padStart(4, '0')}`;
-    await t.client().incomingPhoneNumbers.create({ phoneNumber, voiceUrl: app.url(voice) });
-    return phoneNumber;
-  }
-
-  const actionOf = (p: string) => eventually(() => app.seen(p)[0], `the Dial action ${p}`, 30_000);
+  const h = dialHarness(2000);
+  const { number, actionOf } = h;
 
   it('bridges the caller to a SIP URI: media both ways (transcoded), recorded in two channels, the child call listed by ParentCallSid', async () => {
     // The far end answers with PCMU and echoes every RTP packet; the caller offers PCMA only.
@@ -57,13 +37,13 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     const doc = twiml();
     const d = doc.dial({ action: '/sip/action', record: 'record-from-answer-dual', recordingStatusCallback: '/sip/recording' });
     d.sip({ statusCallback: '/sip/child', statusCallbackEvent: ['initiated', 'ringing', 'answered', 'completed'] }, `sip:echo@127.0.0.1:${uas.port}`);
-    app.route('/sip/voice', doc.toString());
-    app.route('/sip/action', '<Response><Hangup/></Response>');
-    app.route('/sip/child', { status: 204, type: null });
-    app.route('/sip/recording', { status: 204, type: null });
+    h.app.route('/sip/voice', doc.toString());
+    h.app.route('/sip/action', '<Response><Hangup/></Response>');
+    h.app.route('/sip/child', { status: 204, type: null });
+    h.app.route('/sip/recording', { status: 204, type: null });
     const to = await number('/sip/voice');
 
-    const caller = await callWithSipp('uac-plays-hangs-up.xml', t.server.sip.udp!.port, to, {
+    const caller = await callWithSipp('uac-plays-hangs-up.xml', h.t.server.sip.udp!.port, to, {
       PT: 8, CODEC: 'PCMA', BEFORE_MS: 500, PCAP: path.join(SIPP_PCAPS, 'g711a.pcap'), AFTER_MS: 3_000,
     });
     assert.equal(caller.code, 0, `the caller's call went through: ${caller.errors}`);
@@ -79,7 +59,7 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     assert.ok(Number(action.params.DialCallDuration) >= 2, `DialCallDuration ${action.params.DialCallDuration}`);
     assert.match(action.params.RecordingUrl!, new RegExp(`/Recordings/${action.params.RecordingSid}$`));
 
-    const children = await t.client().calls.list({ parentCallSid: parentSid });
+    const children = await h.t.client().calls.list({ parentCallSid: parentSid });
     assert.equal(children.length, 1);
     const [child] = children;
     assert.equal(child!.sid, action.params.DialCallSid);
@@ -88,12 +68,12 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     assert.equal(child!.from, '+15551230000', 'the caller ID is the caller\'s own');
     assert.equal(child!.to, `sip:echo@127.0.0.1:${uas.port}`);
     const ended = await eventually(async () => {
-      const c = await t.client().calls(child!.sid).fetch();
+      const c = await h.t.client().calls(child!.sid).fetch();
       return c.status === 'completed' ? c : undefined;
     }, 'the child completed');
     assert.equal(ended.duration, action.params.DialCallDuration);
 
-    const statuses = await eventually(() => (app.seen('/sip/child').length >= 4 ? app.seen('/sip/child') : undefined), 'four child status callbacks');
+    const statuses = await eventually(() => (h.app.seen('/sip/child').length >= 4 ? h.app.seen('/sip/child') : undefined), 'four child status callbacks');
     assert.deepEqual(statuses.map((s) => s.params.CallStatus), ['initiated', 'ringing', 'in-progress', 'completed']);
     for (const s of statuses) {
       assert.ok(s.signatureValid);
@@ -102,11 +82,11 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
       assert.equal(s.params.Direction, 'outbound-dial');
     }
 
-    const recordingStatus = await eventually(() => app.seen('/sip/recording')[0], 'the recording status callback');
+    const recordingStatus = await eventually(() => h.app.seen('/sip/recording')[0], 'the recording status callback');
     assert.equal(recordingStatus.params.RecordingStatus, 'completed');
     assert.equal(recordingStatus.params.RecordingChannels, '2');
     assert.equal(recordingStatus.params.RecordingSource, 'DialVerb');
-    const recording = await t.client().recordings(action.params.RecordingSid!).fetch();
+    const recording = await h.t.client().recordings(action.params.RecordingSid!).fetch();
     assert.equal(recording.callSid, parentSid);
     assert.equal(recording.channels, 2);
     assert.equal(recording.source, 'DialVerb');
@@ -126,11 +106,11 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     const d = doc.dial({ action: '/parallel/action' });
     d.sip(`sip:slow@127.0.0.1:${silent.port}`);
     d.sip(`sip:fast@127.0.0.1:${answering.port}`);
-    app.route('/parallel/voice', doc.toString());
-    app.route('/parallel/action', '<Response><Hangup/></Response>');
+    h.app.route('/parallel/voice', doc.toString());
+    h.app.route('/parallel/action', '<Response><Hangup/></Response>');
     const to = await number('/parallel/voice');
 
-    const caller = await callWithSipp('uac-plays-hangs-up.xml', t.server.sip.udp!.port, to, {
+    const caller = await callWithSipp('uac-plays-hangs-up.xml', h.t.server.sip.udp!.port, to, {
       PT: 0, CODEC: 'PCMU', BEFORE_MS: 200, PCAP: path.join(SIPP_PCAPS, 'dtmf_2833_1.pcap'), AFTER_MS: 1_500,
     });
     assert.equal(caller.code, 0, caller.errors);
@@ -139,13 +119,13 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
 
     const action = await actionOf('/parallel/action');
     assert.equal(action.params.DialCallStatus, 'completed');
-    const children = await t.client().calls.list({ parentCallSid: action.params.CallSid });
+    const children = await h.t.client().calls.list({ parentCallSid: action.params.CallSid });
     assert.equal(children.length, 2);
     const winner = children.find((c) => c.sid === action.params.DialCallSid)!;
     const loser = children.find((c) => c.sid !== action.params.DialCallSid)!;
     assert.equal(winner.to, `sip:fast@127.0.0.1:${answering.port}`);
     const lost = await eventually(async () => {
-      const c = await t.client().calls(loser.sid).fetch();
+      const c = await h.t.client().calls(loser.sid).fetch();
       return c.status === 'canceled' ? c : undefined;
     }, 'the losing child canceled');
     assert.equal(lost.to, `sip:slow@127.0.0.1:${silent.port}`);
@@ -157,16 +137,16 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
       const base = `/${status}`;
       const doc = twiml();
       doc.dial({ action: `${base}/action`, timeout: 2 }).sip(`sip:x@127.0.0.1:${uas.port}`);
-      app.route(`${base}/voice`, doc.toString());
-      app.route(`${base}/action`, '<Response><Pause length="1"/><Hangup/></Response>');
+      h.app.route(`${base}/voice`, doc.toString());
+      h.app.route(`${base}/action`, '<Response><Pause length="1"/><Hangup/></Response>');
       const to = await number(`${base}/voice`);
-      const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 20_000 });
+      const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 20_000 });
       assert.equal(caller.code, 0, `Patchbay hung up after the action document: ${caller.errors}`);
       const action = await actionOf(`${base}/action`);
       assert.equal(action.params.DialCallStatus, status);
       assert.equal(action.params.DialBridged, 'false');
       assert.equal(action.params.DialCallDuration, '0');
-      const child = await t.client().calls(action.params.DialCallSid!).fetch();
+      const child = await h.t.client().calls(action.params.DialCallSid!).fetch();
       assert.equal(child.status, status);
       assert.equal((await uas.done).code, 0);
     });
@@ -176,9 +156,9 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     const uas = await sippUas('uas-digest.xml');
     const doc = twiml();
     doc.dial({ action: '/digest/action', timeLimit: 1 }).sip({ username: 'alice', password: 's3cret' }, `sip:secured@127.0.0.1:${uas.port}`);
-    app.route('/digest/voice', doc.toString());
-    app.route('/digest/action', '<Response><Hangup/></Response>');
-    const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, await number('/digest/voice'), { WAIT_MS: 20_000 });
+    h.app.route('/digest/voice', doc.toString());
+    h.app.route('/digest/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, await number('/digest/voice'), { WAIT_MS: 20_000 });
     assert.equal(caller.code, 0, caller.errors);
     const action = await actionOf('/digest/action');
     assert.equal(action.params.DialCallStatus, 'completed');
@@ -188,31 +168,31 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
   });
 
   it('dials another account\'s number on-net, then the REST API hangs up the child and the caller goes on', async () => {
-    const other = await t.client().api.v2010.accounts.create({ friendlyName: 'callee' });
+    const other = await h.t.client().api.v2010.accounts.create({ friendlyName: 'callee' });
     const calleeNumber = '+15005559900';
-    await t.client().api.v2010.accounts(other.sid).incomingPhoneNumbers.create({ phoneNumber: calleeNumber, voiceUrl: app.url('/onnet/callee') });
-    app.route('/onnet/callee', '<Response><Say>Hello caller</Say><Pause length="30"/></Response>');
+    await h.t.client().api.v2010.accounts(other.sid).incomingPhoneNumbers.create({ phoneNumber: calleeNumber, voiceUrl: h.app.url('/onnet/callee') });
+    h.app.route('/onnet/callee', '<Response><Say>Hello caller</Say><Pause length="30"/></Response>');
     const doc = twiml();
     doc.dial({ action: '/onnet/action' }, '(500) 555-9900');
-    app.route('/onnet/voice', doc.toString());
-    app.route('/onnet/action', '<Response><Hangup/></Response>');
+    h.app.route('/onnet/voice', doc.toString());
+    h.app.route('/onnet/action', '<Response><Hangup/></Response>');
     const to = await number('/onnet/voice');
 
-    const caller = callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
-    const calleeRequest = await eventually(() => app.seen('/onnet/callee')[0], 'the callee\'s application', 15_000);
+    const caller = callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
+    const calleeRequest = await eventually(() => h.app.seen('/onnet/callee')[0], 'the callee\'s application', 15_000);
     assert.equal(calleeRequest.params.AccountSid, other.sid, 'the callee account\'s own application answers');
     assert.equal(calleeRequest.params.To, calleeNumber);
     assert.equal(calleeRequest.params.From, '+15551230000');
     const parent = await eventually(async () => {
-      const [c] = await t.client().calls.list({ to, status: 'in-progress' });
+      const [c] = await h.t.client().calls.list({ to, status: 'in-progress' });
       return c;
     }, 'the caller in progress');
     const child = await eventually(async () => {
-      const [c] = await t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' });
+      const [c] = await h.t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' });
       return c;
     }, 'the child in progress');
     await new Promise((r) => setTimeout(r, 1_000));
-    const updated = await t.client().calls(child.sid).update({ status: 'completed' });
+    const updated = await h.t.client().calls(child.sid).update({ status: 'completed' });
     assert.equal(updated.status, 'completed');
 
     const action = await actionOf('/onnet/action');
@@ -222,22 +202,22 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     assert.ok(Number(action.params.DialCallDuration) >= 1);
     assert.equal((await caller).code, 0);
     // The callee's own inbound call ended when its caller (our child leg) hung up.
-    const [calleeCall] = await t.client().api.v2010.accounts(other.sid).calls.list({ to: calleeNumber });
+    const [calleeCall] = await h.t.client().api.v2010.accounts(other.sid).calls.list({ to: calleeNumber });
     assert.equal(calleeCall?.direction, 'inbound');
-    await eventually(async () => ((await t.client().api.v2010.accounts(other.sid).calls(calleeCall!.sid).fetch()).status === 'completed' ? true : undefined), 'the callee call completed');
+    await eventually(async () => ((await h.t.client().api.v2010.accounts(other.sid).calls(calleeCall!.sid).fetch()).status === 'completed' ? true : undefined), 'the callee call completed');
   });
 
   it('without an action the caller goes on with the next verb; a bad number is a 13223 Notification', async () => {
     const doc = twiml();
     doc.dial('not a number');
     doc.hangup();
-    app.route('/bad/voice', doc.toString());
+    h.app.route('/bad/voice', doc.toString());
     const to = await number('/bad/voice');
-    const caller = await callWithSipp('uac-until-bye.xml', t.server.sip.udp!.port, to, { WAIT_MS: 10_000 });
+    const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 10_000 });
     assert.equal(caller.code, 0, caller.errors);
-    const [call] = await t.client().calls.list({ to });
+    const [call] = await h.t.client().calls.list({ to });
     const notes = await eventually(async () => {
-      const list = await t.client().calls(call!.sid).notifications.list();
+      const list = await h.t.client().calls(call!.sid).notifications.list();
       return list.length > 0 ? list : undefined;
     }, 'a notification');
     assert.ok(notes.some((n) => n.errorCode === '13223'), JSON.stringify(notes.map((n) => n.errorCode)));
