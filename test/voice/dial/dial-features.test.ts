@@ -92,6 +92,22 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     }
   });
 
+  it('<Number sendDigits> reaches the callee after it answers, before the bridge', async () => {
+    const callee = await number('/senddigits/callee');
+    h.app.route('/senddigits/callee', '<Response><Gather numDigits="4" timeout="10" action="/senddigits/got"/></Response>');
+    h.app.route('/senddigits/got', '<Response><Hangup/></Response>');
+    const doc = twiml();
+    doc.dial({ action: '/senddigits/action' }).number({ sendDigits: 'w1234' }, callee);
+    h.app.route('/senddigits/voice', doc.toString());
+    h.app.route('/senddigits/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, await number('/senddigits/voice'), { WAIT_MS: 30_000 });
+    assert.equal(caller.code, 0, caller.errors);
+    const got = await eventually(() => h.app.seen('/senddigits/got')[0], 'the callee\'s Gather action');
+    assert.equal(got.params.Digits, '1234');
+    const action = await actionOf('/senddigits/action');
+    assert.equal(action.params.DialCallStatus, 'completed');
+  });
+
   it('sequential: the next party rings only after the first did not answer', async () => {
     const silent = await sippUas('uas-never-answers.xml');
     const answering = await sippUas(null);
