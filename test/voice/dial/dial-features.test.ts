@@ -48,6 +48,24 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     assert.ok(Number(child.duration) < 10, 'the callee was dropped long before its 30 s pause ended');
   });
 
+  it('relays the caller\'s RFC 4733 keys across the bridge to the callee\'s <Gather>', async () => {
+    const callee = await number('/relay/callee');
+    h.app.route('/relay/callee', '<Response><Gather numDigits="1" timeout="15" action="/relay/got"><Say>Hi</Say></Gather></Response>');
+    h.app.route('/relay/got', '<Response><Hangup/></Response>');
+    const doc = twiml();
+    doc.dial({ action: '/relay/action' }, callee);
+    h.app.route('/relay/voice', doc.toString());
+    h.app.route('/relay/action', '<Response><Hangup/></Response>');
+    const caller = await callWithSipp('uac-flow.xml', h.t.server.sip.udp!.port, await number('/relay/voice'), {
+      DIGIT_AT: 2_500, PCAP_DIGIT: path.join(SIPP_PCAPS, 'dtmf_2833_7.pcap'),
+      VOICE_AFTER: 1, PCAP_VOICE: path.join(SIPP_PCAPS, 'dtmf_2833_1.pcap'),
+    });
+    assert.equal(caller.code, 0, caller.errors);
+    const got = await eventually(() => h.app.seen('/relay/got')[0], 'the callee\'s Gather action');
+    assert.equal(got.params.Digits, '7');
+    assert.equal((await actionOf('/relay/action')).params.DialCallStatus, 'completed');
+  });
+
   it('timeLimit ends the bridge; callerId is what the callee sees', async () => {
     const callee = await number('/limit/callee');
     h.app.route('/limit/callee', ANSWER_AND_WAIT);
