@@ -207,6 +207,25 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     await eventually(async () => ((await h.t.client().api.v2010.accounts(other.sid).calls(calleeCall!.sid).fetch()).status === 'completed' ? true : undefined), 'the callee call completed');
   });
 
+  it('an outbound-api call dials too (click to call): its child is listed under it', async () => {
+    const uas = await sippUas(null);
+    const callee = await number('/click/callee');
+    h.app.route('/click/callee', '<Response><Say>Connected</Say><Pause length="30"/></Response>');
+    const call = await h.t.client().calls.create({
+      to: `sip:agent@127.0.0.1:${uas.port}`, from: '+15005550006',
+      twiml: `<Response><Dial timeLimit="2" action="${h.app.url('/click/action')}">${callee}</Dial></Response>`,
+    });
+    h.app.route('/click/action', '<Response><Hangup/></Response>');
+    const action = await actionOf('/click/action');
+    assert.equal(action.params.CallSid, call.sid);
+    assert.equal(action.params.Direction, 'outbound-api');
+    assert.equal(action.params.DialCallStatus, 'completed');
+    const [child] = await h.t.client().calls.list({ parentCallSid: call.sid });
+    assert.equal(child?.sid, action.params.DialCallSid);
+    assert.equal(child?.from, '+15005550006');
+    assert.equal((await uas.done).code, 0);
+  });
+
   it('without an action the caller goes on with the next verb; a bad number is a 13223 Notification', async () => {
     const doc = twiml();
     doc.dial('not a number');
