@@ -74,6 +74,9 @@ export interface PlayoutClockStats {
   subscribers: number;
 }
 
+/** Node timers count whole milliseconds of loop time. */
+const TIMER_RESOLUTION_MS = 1;
+
 export class PlayoutClock {
   readonly intervalMs: number;
   readonly phases: number;
@@ -94,6 +97,8 @@ export class PlayoutClock {
   private live = 0;
   private running = false;
   private timer: TimerHandle | undefined;
+  /** A `poll` callback is outstanding (it cannot be cancelled: a restart while one is pending waits for it). */
+  private polling = false;
   private startTime = 0;
   /** The next phase tick to fire, counted in phase steps (interval / phases) from the start; phase = slot % phases. */
   private slot = 0;
@@ -194,7 +199,7 @@ export class PlayoutClock {
     this.startTime = this.clock.now();
     this.slot = 0;
     this.advance();
-    this.arm();
+    if (!this.polling) this.arm();
   }
 
   private stop(): void {
@@ -234,15 +239,21 @@ export class PlayoutClock {
   private arm(): void {
     const now = this.clock.now();
     if (this.nextDeadline - now <= this.blockWaitMs && this.poll !== undefined) {
-      this.poll(this.onTimerBound);
+      this.pollAgain(this.poll);
       return;
     }
     const delay = this.nextDeadline - this.earlyWakeMs - now;
     this.timer = this.clock.setTimeout(this.onTimerBound, delay > 0 ? delay : 0);
   }
 
+  private pollAgain(poll: (callback: () => void) => void): void {
+    this.polling = true;
+    poll(this.onTimerBound);
+  }
+
   private onTimer(): void {
     this.timer = undefined;
+    this.polling = false;
     if (!this.running) return;
     let now = this.clock.now();
     if (now < this.nextDeadline && this.nextDeadline - now <= this.blockWaitMs) {
@@ -250,7 +261,9 @@ export class PlayoutClock {
       now = this.clock.now();
     }
     if (now < this.nextDeadline && this.poll !== undefined) {
-      this.poll(this.onTimerBound);
+      // Polled through the last stretch; woken much earlier (a restart while a poll was pending), a timer again.
+      if (this.nextDeadline - now > this.earlyWakeMs + TIMER_RESOLUTION_MS) this.arm();
+      else this.pollAgain(this.poll);
       return;
     }
     // At most maxCatchUp ticks of each phase back-to-back in one wake-up.

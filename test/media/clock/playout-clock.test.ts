@@ -210,3 +210,27 @@ test('the observer sees each phase tick start and finish and how many handlers r
   assert.deepEqual(seen, [[10, 11, 13, 1], [20, 21, 25, 2]]);
   clock.close();
 });
+
+test('a restart while a poll is pending keeps one wake-up chain', () => {
+  const fake = new FakeClock(0);
+  const polls: Array<() => void> = [];
+  const clock = new PlayoutClock({ clock: fake, earlyWakeMs: 2, blockWaitMs: 1, poll: (cb) => { polls.push(cb); } });
+  /** Advance 1 ms at a time, answering the pending polls at each step like the event loop would. */
+  const run = (ms: number): void => {
+    for (let i = 0; i < ms; i++) {
+      fake.advance(1);
+      for (const cb of polls.splice(0)) cb();
+    }
+  };
+  const a = (): void => undefined;
+  clock.subscribe(a);
+  fake.advance(18); // woken 2 ms early: polls
+  assert.equal(polls.length, 1);
+  clock.unsubscribe(a); // the last stream ends and another starts before the poll comes back
+  const at: number[] = [];
+  clock.subscribe(() => at.push(fake.now()));
+  assert.equal(fake.pendingCount, 0, 'no second timer beside the pending poll');
+  run(81);
+  assert.deepEqual(at, [38, 58, 78, 98]);
+  clock.close();
+});
