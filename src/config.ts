@@ -7,6 +7,8 @@ export interface Config {
   httpPort: number;
   sipPort: number;
   rtpPorts: { min: number; max: number };
+  /** An answered call that receives neither RTP nor RTCP this long is hung up (its BYE was lost); 0 never. */
+  rtpTimeoutSeconds: number;
   /** Base of every absolute URL Patchbay hands out; defaults to http://<host>:<http port> once bound. */
   publicUrl: string | undefined;
   dataDir: string;
@@ -31,6 +33,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_HTTP_PORT', flag: 'http-port', description: 'HTTP port (REST API, WebSocket); 0 picks a free port', default: '8080' },
   { env: 'PATCHBAY_SIP_PORT', flag: 'sip-port', description: 'SIP port, UDP and TCP; 0 picks a free port', default: '5060' },
   { env: 'PATCHBAY_RTP_PORTS', flag: 'rtp-ports', description: 'RTP port range', default: '20000-29999' },
+  { env: 'PATCHBAY_RTP_TIMEOUT', flag: 'rtp-timeout', description: 'seconds without RTP or RTCP after which an answered call is hung up (a lost BYE); 0 never', default: '60' },
   { env: 'PATCHBAY_PUBLIC_URL', flag: 'public-url', description: 'base of every uri, media and recording URL', default: 'http://<host>:<http port>' },
   { env: 'PATCHBAY_DATA_DIR', flag: 'data-dir', description: 'where the SQLite file, recordings and media live', default: './data' },
   { env: 'PATCHBAY_DATABASE_URL', flag: 'database-url', description: 'postgres://… selects PostgreSQL', default: 'SQLite file in the data dir' },
@@ -69,6 +72,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (rtpPorts.min > rtpPorts.max || rtpPorts.max - rtpPorts.min < 1) {
     throw new ConfigError(`PATCHBAY_RTP_PORTS must be an ascending range of at least two ports, not '${rtp}'`);
   }
+  const rtpTimeoutText = get('PATCHBAY_RTP_TIMEOUT', 'rtp-timeout') ?? '60';
+  if (!/^\d+$/.test(rtpTimeoutText) || Number(rtpTimeoutText) > 86_400) {
+    throw new ConfigError(`PATCHBAY_RTP_TIMEOUT must be whole seconds from 0 (never) to 86400, not '${rtpTimeoutText}'`);
+  }
   const logLevel = (get('PATCHBAY_LOG_LEVEL', 'log-level') ?? 'info') as LogLevel;
   if (!LEVELS.includes(logLevel)) throw new ConfigError(`PATCHBAY_LOG_LEVEL must be one of ${LEVELS.join(', ')}, not '${logLevel}'`);
   const accountSid = get('PATCHBAY_ACCOUNT_SID', 'account-sid');
@@ -93,6 +100,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
     sipPort: port('PATCHBAY_SIP_PORT', get('PATCHBAY_SIP_PORT', 'sip-port') ?? '5060'),
     rtpPorts,
+    rtpTimeoutSeconds: Number(rtpTimeoutText),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
     dataDir: path.resolve(get('PATCHBAY_DATA_DIR', 'data-dir') ?? './data'),
     databaseUrl: get('PATCHBAY_DATABASE_URL', 'database-url'),

@@ -116,6 +116,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const media = { cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir, publicUrl: () => publicUrl };
     const session = {
       playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
+      inactivityTimeoutMs: config.rtpTimeoutSeconds * 1000,
       logger: logger.child({ component: 'media' }),
     };
     // Calls we place (outbound-api and <Dial> legs) leave through the SIP user agent (UDP), once SIP is up.

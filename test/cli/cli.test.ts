@@ -43,7 +43,7 @@ describe('patchbay CLI', () => {
     const startHelp = run(['start', '--help']);
     assert.equal(startHelp.status, 0);
     for (const flag of ['--host', '--http-port', '--sip-port', '--rtp-ports', '--public-url', '--data-dir', '--database-url',
-      '--redis-url', '--account-sid', '--auth-token', '--log-level']) {
+      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout']) {
       assert.ok(startHelp.stdout.includes(flag), `help lacks ${flag}`);
     }
     assert.match(startHelp.stdout, /PATCHBAY_HTTP_PORT/);
@@ -56,6 +56,9 @@ describe('patchbay CLI', () => {
     const badEnv = run(['start'], { PATCHBAY_RTP_PORTS: '30000' });
     assert.equal(badEnv.status, 2);
     assert.match(badEnv.stderr, /PATCHBAY_RTP_PORTS/);
+    const badTimeout = run(['start', '--rtp-timeout', '1.5']);
+    assert.equal(badTimeout.status, 2);
+    assert.match(badTimeout.stderr, /PATCHBAY_RTP_TIMEOUT must be whole seconds/);
     const unknown = run(['launch']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command 'launch'/);

@@ -68,8 +68,8 @@ export interface RtpSessionDelegate {
   /** The peer sent an RTCP BYE. */
   onBye?(session: RtpSession): void;
   /**
-   * No RTP arrived for `inactivityTimeoutMs` (checked at each RTCP interval; reported once until media resumes) —
-   * the usual sign of a dead call whose BYE was lost.
+   * Neither RTP nor RTCP arrived for `inactivityTimeoutMs` (checked at each RTCP interval; reported once until
+   * packets resume) — the usual sign of a dead call whose BYE was lost.
    */
   onInactive?(silentForMs: number, session: RtpSession): void;
   onClose?(session: RtpSession): void;
@@ -107,7 +107,7 @@ export interface RtpSessionOptions {
   relatchPackets?: number;
   /** Mean RTCP interval in ms; 0 disables periodic RTCP and the inactivity check (default 5000). */
   rtcpIntervalMs?: number;
-  /** Report `onInactive` after this long without RTP (default 0: never). Counted from open() until media arrives. */
+  /** Report `onInactive` after this long without RTP or RTCP (default 0: never). Counted from open() until packets arrive. */
   inactivityTimeoutMs?: number;
   cname?: string;
   ssrc?: number;
@@ -578,6 +578,9 @@ export class RtpSession {
       return;
     }
     if (this.symmetric && !this.rtcpMux) this.remoteRtcp = { address: rinfo.address, port: rinfo.port };
+    // RTCP keeps flowing while a peer sends no media (on hold, a=inactive; RFC 3264 §5.1): the session is alive.
+    this.lastReceiveAt = this.clock.now();
+    this.inactiveReported = false;
     const bye = this.reporter.receive(parsed.value);
     this.emit('onRtcp', (d) => d.onRtcp?.(parsed.value, this));
     if (bye) this.emit('onBye', (d) => d.onBye?.(this));

@@ -32,7 +32,7 @@ export interface MediaSessionOptions {
   /** Codecs we accept; the offerer's order decides (RFC 3264 §6.1). Default PCMU, PCMA. */
   codecs?: readonly AudioCodecName[];
   rtcpIntervalMs?: number;
-  /** Report `onInactive` after this long without RTP (0: never). */
+  /** Report `onInactive` after this long without RTP or RTCP (0: never). */
   inactivityTimeoutMs?: number;
   /** Timers of the RTP session (RTCP, inactivity). */
   clock?: Clock;
@@ -79,7 +79,7 @@ export class MediaSession {
   private expectedTimestamp = 0;
   private expectedSsrc = -1;
   private closed = false;
-  /** Told when no RTP arrived for `inactivityTimeoutMs`. */
+  /** Told when neither RTP nor RTCP arrived for `inactivityTimeoutMs`. */
   onInactive: (() => void) | null = null;
 
   private constructor(

@@ -103,6 +103,7 @@ export class Call implements CallControl {
     this.createdAt = this.clock.now();
     this.finished = new Promise((resolve) => (this.finishedResolve = resolve));
     const { leg, media } = options;
+    media.onInactive = () => this.mediaTimedOut();
     leg.delegate = {
       onBye: () => this.finish('completed', null),
       onCancel: () => this.finish('no-answer', 487),
@@ -316,6 +317,13 @@ export class Call implements CallControl {
       this.finish('failed', null);
       void this.options.leg.hangup().catch((err: unknown) => this.logger.warn({ err }, 'BYE failed'));
     }
+  }
+
+  /** No RTP or RTCP for the configured time: the far end is gone without a BYE; hang up so the call ends (and bills) now. */
+  private mediaTimedOut(): void {
+    if (this.phase !== 'in-progress') return;
+    this.logger.warn('no RTP or RTCP from the caller: hanging up');
+    void this.hangup();
   }
 
   /** Synchronous variant of `shutdown()` for error paths: the BYE is sent, not waited for. */

@@ -177,6 +177,12 @@ export class OutgoingCall implements CallControl {
   attach(leg: OutgoingLeg, media: MediaSession): void {
     this.leg = leg;
     this.media_ = media;
+    // No RTP or RTCP for the configured time: the far end is gone without a BYE; hang up so the call ends now.
+    media.onInactive = () => {
+      if (this.phase !== 'in-progress') return;
+      this.options.logger.warn('no RTP or RTCP from the far end: hanging up');
+      void this.hangup();
+    };
     leg.delegate = {
       onProgress: ({ status, sdp }) => {
         this.ringingReceived();
