@@ -9,11 +9,13 @@
 //            of the first and last of each (ms since the epoch); then reset;
 //   `media`  RTP of each live inbound call since the previous `media`: packets a second each way, the slowest call,
 //            and how many calls were below `minPps` (default 45; G.711 at 20 ms is 50); `media <minPps>` sets it;
-//   anything else  the stats line (live calls, RTP totals, media cache, memory, outbound queue).
+//   anything else  the stats line (live calls, RTP totals, media cache, memory, outbound queue, the longest
+//            event-loop delay since the previous stats line).
 // SIGTERM/SIGINT close the server and exit normally, so that `--cpu-prof` writes its profile.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { readConfig } from '../src/config.js';
 import { silentLogger } from '../src/core/index.js';
@@ -117,9 +119,16 @@ await server.bus.subscribe('call.status', (payload) => {
   }
 });
 
+/** Event-loop delay since the last stats line: a loop held up for long delays every timer and every datagram. */
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
 function stats(): Record<string, number> {
   const mem = process.memoryUsage();
+  const loopMaxMs = loopDelay.max / 1e6;
+  loopDelay.reset();
   return {
+    loopMaxMs,
     liveCalls: server.calls.liveCount, ...rtpTotals(),
     outboundLive: server.originate.liveCount, outboundQueued: server.originate.queue.depth(),
     cacheHits: server.mediaCache.stats.hits, cacheFetches: server.mediaCache.stats.fetches,
