@@ -18,7 +18,7 @@ import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bdecode, bencode, type Bencoded } from './media-bencode.js';
-import { LOCAL, RELAYED_ENOUGH, pin, sleep, startDroppingSink, udpDrops, type Sink } from './media-sink.js';
+import { LOCAL, RELAYED_ENOUGH, pin, processCpuUs, sleep, startDroppingSink, udpDrops, type Sink } from './media-sink.js';
 
 export interface RtpengineStep {
   streams: number;
@@ -52,17 +52,6 @@ function rtpengineBinary(): string | undefined {
   for (const p of ['/usr/bin/rtpengine', '/usr/sbin/rtpengine']) if (existsSync(p)) return p;
   return undefined;
 }
-
-/** utime + stime of a process (all threads), in µs. */
-function processCpuUs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields after the command: state is [0], so utime (field 14) is [11] and stime (15) is [12].
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1e6) / clockTicks;
-}
-
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 /** The ng control channel: one UDP socket, requests matched to replies by cookie. */
 class NgClient {

@@ -18,6 +18,24 @@ export function pin(pid: number, cpu: number, force = false): boolean {
   return r.status === 0;
 }
 
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process (all threads), in µs. */
+export function processCpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields after the command: state is [0], so utime (field 14) is [11] and stime (15) is [12].
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1e6) / clockTicks;
+}
+
+/** CPU time every process of the machine has used (all CPUs, /proc/stat: everything but idle and iowait), in µs. */
+export function machineCpuUs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'latin1').split('\n')[0]
+    .trim().split(/\s+/).slice(1).map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1e6) / clockTicks;
+}
+
 export interface Sink {
   port: number;
   pid: number;

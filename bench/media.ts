@@ -31,7 +31,9 @@
  *
  * Two verdicts per step: the strict one (mean ≤ 1 ms, worst ≤ 5 ms) and, because a single preemption by another
  * process on a shared machine sets the worst case whatever the stream count, a robust one using the 99th percentile
- * (mean ≤ 1 ms, p99 ≤ 5 ms). The ramp goes on until the robust verdict fails; both figures are reported.
+ * (mean ≤ 1 ms, p99 ≤ 5 ms). The ramp goes on until the robust verdict fails; both figures are reported. A step that
+ * misses is measured again, and again while other processes used more than a tenth of a core during it (their CPU
+ * time, from /proc/stat, is printed on every line), up to four attempts.
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +41,7 @@ import {
   PlayoutClock, PlayoutStream, RtpSession, G711Codec, mulawDecode, type TickObserver,
 } from '../src/media/index.js';
 import { type Figure, writeResults } from './results.js';
-import { LOCAL, RELAYED_ENOUGH, pin, sleep, startSink } from './media-sink.js';
+import { LOCAL, RELAYED_ENOUGH, machineCpuUs, pin, processCpuUs, sleep, startSink } from './media-sink.js';
 import { clockIdleComparison, sendPathComparison, type SendPathResult } from './media-send.js';
 import { rtpengineReference, type RtpengineResult } from './media-rtpengine.js';
 import { bridgeRelay } from './media-relay.js';
@@ -48,6 +50,12 @@ const WARMUP_MS = 600;
 const MEASURE_MS = 2500;
 const MEAN_TARGET_MS = 1;
 const MAX_TARGET_MS = 5;
+/**
+ * Other processes using more than this share of a core during a step disturb it (the machine is shared): such a step
+ * is measured again, up to DISTURBED_ATTEMPTS times in all, and the line says how busy the others were.
+ */
+const DISTURBED_CORE_PERCENT = 10;
+const DISTURBED_ATTEMPTS = 4;
 /** Ten seconds of a 440 Hz + 1 kHz prompt, pre-encoded to PCMU: the media cache's output for a `<Play>`. */
 function cachedPrompt(): Uint8Array {
   const pcm = new Int16Array(80000);
@@ -128,17 +136,25 @@ interface StepResult {
   skipped: number;
   sent: number;
   pass: boolean;
+  /** CPU used by processes other than this one and its sink during the window, % of one core. */
+  othersCorePercent: number;
 }
 
 /** Run the clock for warm-up + measurement and judge the step. */
-async function measure(clock: PlayoutClock, n: number, late: PacketLateness, sentCounter: () => number): Promise<StepResult> {
+async function measure(
+  clock: PlayoutClock, n: number, late: PacketLateness, sentCounter: () => number, sinkPid: number | undefined,
+): Promise<StepResult> {
   await sleep(WARMUP_MS);
   clock.resetStats();
   late.reset();
   const before = sentCounter();
   const cpuBefore = process.cpuUsage();
+  const machineBefore = machineCpuUs();
+  const sinkBefore = sinkPid === undefined ? 0 : processCpuUs(sinkPid);
   await sleep(MEASURE_MS);
   const cpu = process.cpuUsage(cpuBefore);
+  const sinkCpu = sinkPid === undefined ? 0 : processCpuUs(sinkPid) - sinkBefore;
+  const others = machineCpuUs() - machineBefore - (cpu.user + cpu.system) - sinkCpu;
   const s = clock.stats();
   const sent = sentCounter() - before;
   const p = late.p99();
@@ -148,25 +164,29 @@ async function measure(clock: PlayoutClock, n: number, late: PacketLateness, sen
     n, meanMs: late.mean, maxMs: late.max, p99Ms: p, strictPass,
     tickStartMeanMs: s.meanLatenessMs, tickStartMaxMs: s.maxLatenessMs,
     cpuPerPacketUs: sent > 0 ? (cpu.user + cpu.system) / sent : 0, maxWorkMs: late.maxWork, skipped: s.skipped,
-    sent, pass,
+    sent, pass, othersCorePercent: Math.max(0, Math.round((others / (MEASURE_MS * 1000)) * 100)),
   };
 }
 
 /**
  * The machine may be shared (other processes' CPU bursts show up as lateness that no stream count explains), so a
- * step that misses is measured once more before it counts as missed; both attempts are printed.
+ * step that misses is measured once more before it counts as missed, and again (up to DISTURBED_ATTEMPTS in all)
+ * while other processes were busy during the attempt; every attempt is printed.
  */
 async function measureStep(
-  clock: PlayoutClock, n: number, late: PacketLateness, sentCounter: () => number, label: string,
+  clock: PlayoutClock, n: number, late: PacketLateness, sentCounter: () => number, label: string, sinkPid?: number,
 ): Promise<StepResult> {
-  const first = await measure(clock, n, late, sentCounter);
-  report(label, first);
-  if (first.pass && first.strictPass) return first;
-  const second = await measure(clock, n, late, sentCounter);
-  report(`${label} (retry)`, second);
   // Keep the better attempt: strict beats p99-only beats neither.
   const score = (r: StepResult): number => (r.strictPass ? 2 : 0) + (r.pass ? 1 : 0);
-  return score(second) > score(first) ? second : first;
+  let best: StepResult | undefined;
+  for (let attempt = 1; attempt <= DISTURBED_ATTEMPTS; attempt++) {
+    const r = await measure(clock, n, late, sentCounter, sinkPid);
+    report(attempt === 1 ? label : `${label} (retry)`, r);
+    if (best === undefined || score(r) > score(best)) best = r;
+    if (r.strictPass) break;
+    if (attempt >= 2 && r.othersCorePercent <= DISTURBED_CORE_PERCENT) break;
+  }
+  return best as StepResult;
 }
 
 function report(label: string, r: StepResult): void {
@@ -175,7 +195,7 @@ function report(label: string, r: StepResult): void {
     `${label} ${String(r.n).padStart(5)}: packet lateness mean ${r.meanMs.toFixed(3)} ms, p99 ${r.p99Ms.toFixed(2)} ms, `
     + `max ${r.maxMs.toFixed(2)} ms (tick start mean ${r.tickStartMeanMs.toFixed(3)}, max ${r.tickStartMaxMs.toFixed(2)}), `
     + `phase work max ${r.maxWorkMs.toFixed(2)} ms, ${pps} pkt/s sent, CPU ${r.cpuPerPacketUs.toFixed(1)} µs/pkt`
-    + `${r.skipped ? `, ${r.skipped} ticks skipped` : ''} `
+    + `${r.skipped ? `, ${r.skipped} ticks skipped` : ''}, other processes ${r.othersCorePercent} % of a core `
     + `strict ${r.strictPass ? 'ok' : 'MISSED'}, p99 ${r.pass ? 'ok' : 'MISSED'}`,
   );
 }
@@ -229,7 +249,7 @@ async function playingStreams(steps: number[]): Promise<RampResult & { delivered
         sessions.push(s);
         streams.push(loopPrompt(clock, s, prompt));
       }
-      const r = await measureStep(clock, n, late, () => packetsSent(sessions), 'playing streams');
+      const r = await measureStep(clock, n, late, () => packetsSent(sessions), 'playing streams', sink.pid);
       strictHolding &&= r.strictPass;
       if (strictHolding) {
         strictBest = n;
