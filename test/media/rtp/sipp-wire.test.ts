@@ -10,22 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { RtpSession } from '../../../src/media/rtp/index.js';
 import { SIPP_DIR } from '../helpers/pcap.js';
 import { waitFor } from '../helpers/wait.js';
+import { freeMediaPortBlock, freeUdpPort } from '../../sip/ua/sipp.js';
 
 const SIPP = '/usr/bin/sipp';
 const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
-
-async function freeUdpPort(even = false): Promise<number> {
-  for (;;) {
-    const s = createSocket('udp4');
-    const port = await new Promise<number>((r) => s.bind(0, '127.0.0.1', () => r(s.address().port)));
-    s.close();
-    if (!even || port % 2 === 0) return port;
-  }
-}
 
 function run(args: string[], cwd: string): Promise<number> {
   return new Promise((resolve) => {
@@ -49,8 +40,9 @@ test('SIPp play_pcap_audio of RFC 2833 captures into an RtpSession yields the di
       .replace('@PCAP_2@', join(SIPP_DIR, 'dtmf_2833_2.pcap')));
     const uasPort = await freeUdpPort();
     const uacPort = await freeUdpPort();
-    const mediaPort = await freeUdpPort(true);
-    const uas = run(['-sf', 'uas.xml', '-i', '127.0.0.1', '-p', String(uasPort), '-m', '1', '-nostdin', '-timeout', '15'], dir);
+    const mediaPort = await freeMediaPortBlock();
+    const uasMediaPort = await freeMediaPortBlock();
+    const uas = run(['-sf', 'uas.xml', '-i', '127.0.0.1', '-p', String(uasPort), '-mp', String(uasMediaPort), '-m', '1', '-nostdin', '-timeout', '15'], dir);
     await new Promise((r) => setTimeout(r, 300)); // let the UAS bind before the INVITE (retransmitted anyway)
     const uac = await run([
       '-sf', 'uac.xml', '-i', '127.0.0.1', '-p', String(uacPort), '-mp', String(mediaPort), '-m', '1', '-nostdin',

@@ -19,6 +19,37 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+/**
+ * A media port for SIPp whose neighbours are free too: SIPp binds the audio port, the video port two above it, and
+ * their RTCP ports, and fails ("Unable to bind video RTP socket") when any is taken. The block comes from 10000–19999,
+ * below both Patchbay's RTP range and the kernel's ephemeral ports, so other processes' sockets cannot land on it
+ * later; it is checked by binding all four.
+ */
+export async function freeMediaPortBlock(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 10_000 + 4 * Math.floor(Math.random() * 2_500);
+    const sockets: dgram.Socket[] = [];
+    let free = true;
+    for (let port = base; port < base + 4 && free; port++) {
+      const socket = dgram.createSocket('udp4');
+      sockets.push(socket);
+      free = await new Promise<boolean>((resolve) => {
+        socket.once('error', () => resolve(false));
+        socket.bind(port, '127.0.0.1', () => resolve(true));
+      });
+    }
+    await Promise.all(sockets.map((socket) => new Promise<void>((resolve) => {
+      try {
+        socket.close(() => resolve());
+      } catch {
+        resolve(); // never bound
+      }
+    })));
+    if (free) return base;
+  }
+  throw new Error('no free block of four UDP ports in 10000-19999');
+}
+
 export interface SippResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -45,7 +76,7 @@ export async function spawnSipp(args: readonly string[], deadlineMs: number): Pr
 
 async function execSipp(args: readonly string[], deadlineMs: number, sipPort: number): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'patchbay-sipp-'));
-  const mediaPort = await freeUdpPort();
+  const mediaPort = await freeMediaPortBlock();
   const child = spawn(SIPP, [
     ...args, '-nostdin', '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-trace_stat', '-fd', '1', '-trace_err',
