@@ -162,7 +162,7 @@ export class DialAttempt {
       }
       return await placeCall(child, services, {
         destinations: target.destinations, caller: request.callerId ?? this.options.parent.from, timeoutMs: request.timeoutMs,
-        logger: logger.child({ callSid: child.sid }),
+        headers: target.target.sipHeaders, logger: logger.child({ callSid: child.sid }),
       });
     } finally {
       this.stop.signal.removeEventListener('abort', onStop);

@@ -24,6 +24,8 @@ export interface PlaceCallOptions {
   caller: string;
   /** How long to let the far end ring before CANCEL. */
   timeoutMs: number;
+  /** Extra INVITE headers (`<Sip>` custom headers). */
+  headers?: ReadonlyArray<readonly [string, string]>;
   logger: Logger;
 }
 
@@ -57,6 +59,7 @@ export async function placeCall(call: OutgoingCall, services: PlaceCallServices,
       leg = ua.invite({
         uri: destination.uri, sdp: opened.offer, from: `<sip:${userPart(options.caller)}@${services.sipHost()}>`,
         ...(destination.credentials ? { credentials: destination.credentials } : {}),
+        ...(options.headers && options.headers.length > 0 ? { headers: options.headers } : {}),
         // Our own timeout ends the ringing below; the leg's bound only guards against a stuck transaction.
         timeoutMs: options.timeoutMs + 30_000,
       });

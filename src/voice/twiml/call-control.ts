@@ -64,6 +64,8 @@ export interface DialTarget {
   statusCallback: (WebhookTarget & { events: readonly CallProgressEvent[] }) | null;
   /** `<Number byoc>`: the trunk to leave through. */
   byoc: string | null;
+  /** Custom headers for the INVITE (`<Sip>` URI headers and `<Headers>`): `X-` headers and User-to-User only. */
+  sipHeaders: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface DialRequest {

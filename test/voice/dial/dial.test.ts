@@ -167,6 +167,26 @@ describe('<Dial>', { skip, timeout: 300_000 }, () => {
     assert.equal(far.code, 0, `the far end accepted the digest: ${far.errors}`);
   });
 
+  it('<Sip> custom headers (URI headers and <Headers>) go into the INVITE, not the Request-URI; others are refused', async () => {
+    const uas = await sippUas('uas-expects-header.xml');
+    const xml = '<Response><Dial action="/headers/action" timeLimit="1"><Sip>'
+      + `sip:crm@127.0.0.1:${uas.port}?X-Customer-Id=42&amp;Via=forged`
+      + '<Headers><Header name="X-Campaign" value="spring sale"/></Headers></Sip></Dial></Response>';
+    h.app.route('/headers/voice', xml);
+    h.app.route('/headers/action', '<Response><Hangup/></Response>');
+    const to = await number('/headers/voice');
+    const caller = await callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 20_000 });
+    assert.equal(caller.code, 0, caller.errors);
+    const far = await uas.done;
+    assert.equal(far.code, 0, `the far end found both headers: ${far.errors}`);
+    const action = await actionOf('/headers/action');
+    assert.equal(action.params.DialBridged, 'true');
+    const child = await h.t.client().calls(action.params.DialCallSid!).fetch();
+    assert.equal(child.to, `sip:crm@127.0.0.1:${uas.port}`, 'the headers are not part of the dialed URI');
+    const notes = await h.t.client().calls(action.params.CallSid!).notifications.list();
+    assert.ok(notes.some((n) => n.messageText.includes("'Via'")), 'the refused header is reported');
+  });
+
   it('dials another account\'s number on-net, then the REST API hangs up the child and the caller goes on', async () => {
     const other = await h.t.client().api.v2010.accounts.create({ friendlyName: 'callee' });
     const calleeNumber = '+15005559900';

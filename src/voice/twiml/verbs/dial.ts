@@ -13,7 +13,7 @@ import { TwimlErrorCode } from '../../notifications.js';
 import { recordingStatusParams } from '../../webhook/status-callback-sender.js';
 import type { WebhookParams } from '../../webhook/params.js';
 import type { DialTarget } from '../call-control.js';
-import type { DialNoun, DialVerb, NumberNoun, RecordingStatusEvent, SipNoun } from '../types.js';
+import type { DialNoun, DialVerb, NumberNoun, RecordingStatusEvent, SipNoun, TwimlParameter } from '../types.js';
 import type { VerbContext, VerbDefinition, VerbOutcome } from '../verb.js';
 
 /** Reference §3.2 Dial: up to 10 nouns ring at once. */
@@ -28,9 +28,47 @@ export function dialableNumber(text: string): string | null {
   return null;
 }
 
-function legTarget(noun: NumberNoun | SipNoun, to: string, sipAuth: DialTarget['sipAuth'], sendDigits: string | null): DialTarget {
+/**
+ * A `<Sip>` URI's headers (RFC 3261 §19.1.1: `?name=value&…`, escaped) go into the INVITE, not the Request-URI
+ * (§19.1.5). Only custom `X-` headers and User-to-User (RFC 7433) may be set this way, as on Twilio; others are
+ * reported and dropped, so TwiML cannot forge From, Via or Route.
+ */
+export function splitSipUri(text: string, extra: readonly TwimlParameter[], ctx: VerbContext): { uri: string; headers: Array<[string, string]> } {
+  const at = text.indexOf('?');
+  const uri = at === -1 ? text : text.slice(0, at);
+  const pairs: Array<[string, string]> = extra.map((h) => [h.name, h.value]);
+  if (at !== -1) {
+    for (const part of text.slice(at + 1).split('&')) {
+      if (part === '') continue;
+      const eq = part.indexOf('=');
+      const decode = (v: string) => {
+        try {
+          return decodeURIComponent(v);
+        } catch {
+          return v;
+        }
+      };
+      pairs.push([decode(eq === -1 ? part : part.slice(0, eq)), decode(eq === -1 ? '' : part.slice(eq + 1))]);
+    }
+  }
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of pairs) {
+    const allowed = /^X-[A-Za-z0-9!%'*+.^_`|~-]+$/i.test(name) || /^User-to-User$/i.test(name);
+    if (!allowed || /[\r\n]/.test(value)) {
+      ctx.notifier.warn(ErrorCode.SchemaValidationWarning, `<Sip> header '${name}' is not sent: only X- headers and User-to-User may be set`);
+      continue;
+    }
+    headers.push([name, value]);
+  }
+  return { uri, headers };
+}
+
+function legTarget(
+  noun: NumberNoun | SipNoun, to: string, sipAuth: DialTarget['sipAuth'], sendDigits: string | null,
+  sipHeaders: ReadonlyArray<readonly [string, string]> = [],
+): DialTarget {
   return {
-    to, sipAuth, sendDigits, byoc: noun.noun === 'Number' ? noun.byoc : null,
+    to, sipAuth, sendDigits, sipHeaders, byoc: noun.noun === 'Number' ? noun.byoc : null,
     whisper: noun.url === null ? null : { url: noun.url, method: noun.method },
     statusCallback: noun.statusCallback === null ? null : { url: noun.statusCallback, method: noun.statusCallbackMethod, events: noun.statusCallbackEvent },
   };
@@ -51,7 +89,8 @@ function targetsOf(nouns: readonly DialNoun[], ctx: VerbContext): DialTarget[] {
         for (const uri of noun.uris) {
           const username = uri.username ?? noun.username;
           const password = uri.password ?? noun.password;
-          targets.push(legTarget(noun, uri.uri, username !== null && password !== null ? { username, password } : null, null));
+          const split = splitSipUri(uri.uri, noun.headers, ctx);
+          targets.push(legTarget(noun, split.uri, username !== null && password !== null ? { username, password } : null, null, split.headers));
         }
         break;
       }
