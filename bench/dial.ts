@@ -1,8 +1,9 @@
 // npm run bench:dial — calls Patchbay places, through a BYOC trunk, on one core: a full Patchbay (bench/voice-target.ts,
-// startServer + one number made through the REST API) pinned to core 0; on core 1 the far end of the trunk (SIPp's
-// built-in `uas` scenario with -rtp_echo: answers 180/200 with PCMU, echoes every RTP packet, waits for the BYE), the
-// number's application (bench/voice-webhook.ts), the HTTP load generator (bench/dial-load.ts) and SIPp as caller.
-// The bench creates the trunk (ConnectionPolicy, Target = the SIPp UAS, ByocTrunk) and raises the owner account's
+// startServer + one number made through the REST API) pinned to core 0; on core 1 the far end of the trunk (SIPp with
+// bench/fixtures/dial/uas-echo.xml and -rtp_echo: answers 180/200 with PCMU, echoes every RTP packet, waits for the
+// BYE), the number's application (bench/voice-webhook.ts), the HTTP load generator (bench/dial-load.ts) and SIPp as
+// caller.
+// The bench creates the trunk (ConnectionPolicy, a Target per SIPp UAS, ByocTrunk) and raises the owner account's
 // calls-per-second limit (PatchbayCallsPerSecond=10000) through the REST API, so the per-account queue does not pace
 // the calls. Two figures:
 //  (a) call attempts per second: `POST Calls.json` (To = +15559990001, owned by no account: it leaves through the
@@ -21,11 +22,12 @@
 //      bridged leg sends no media of its own). The highest passing N counts (as bench:voice's concurrent calls).
 //
 // Environment: BENCH_STEP_SECONDS (default 20), BENCH_DIAL_RATES (calls/s, comma-separated, default
-// 50,100,200,300,400,500,600,800), BENCH_DIAL_CONCURRENCY (bridged calls, comma-separated, default
-// 250,500,750,1000,1500), BENCH_DIAL_HOLD_SECONDS (default 60), BENCH_DIAL_RAMP_SECONDS (default 10),
+// 50,100,200,300,350,400,500,600,800), BENCH_DIAL_CONCURRENCY (bridged calls, comma-separated, default
+// 250,400,500,750,1000), BENCH_DIAL_HOLD_SECONDS (default 60), BENCH_DIAL_RAMP_SECONDS (default 10),
 // BENCH_BUDGET_SECONDS (default 720: steps that would end later are skipped), BENCH_DIAL_PHASES (default
 // "rate,bridged"), BENCH_DIAL_PROFILE=rate:<cps> | bridged:<calls> (run the target under node --cpu-prof for that one
-// step and print its hot spots instead), BENCH_SIP_NICE (see bench/sip-procs.ts).
+// step and print its hot spots instead), BENCH_DIAL_UAS (SIPp UAS instances behind the trunk, default 2),
+// BENCH_SIP_NICE (see bench/sip-procs.ts).
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,8 +46,8 @@ import { type RunResult, percentile, runSippScenario, writeUlawTone } from './vo
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STEP_SECONDS = positive(process.env.BENCH_STEP_SECONDS, 20);
-const RATES = list(process.env.BENCH_DIAL_RATES, '50,100,200,300,400,500,600,800');
-const CONCURRENCY = list(process.env.BENCH_DIAL_CONCURRENCY, '250,500,750,1000,1500');
+const RATES = list(process.env.BENCH_DIAL_RATES, '50,100,200,300,350,400,500,600,800');
+const CONCURRENCY = list(process.env.BENCH_DIAL_CONCURRENCY, '250,400,500,750,1000');
 const HOLD_SECONDS = positive(process.env.BENCH_DIAL_HOLD_SECONDS, 60);
 const RAMP_SECONDS = positive(process.env.BENCH_DIAL_RAMP_SECONDS, 10);
 const BUDGET_SECONDS = positive(process.env.BENCH_BUDGET_SECONDS, 720);
@@ -77,7 +79,7 @@ const SIPP_MEDIA_PORT = await freeUdpPorts(4, 40000);
 const webhook = await startWebhook();
 await webhook.ask(`mode dial ${OFF_NET}`);
 
-// ---- the far end of the trunk: one SIPp UAS for the whole run ----------------------------------------------
+// ---- the far end of the trunk: SIPp UASes for the whole run ------------------------------------------------
 
 interface Uas {
   pid: number;
@@ -94,7 +96,8 @@ async function startUas(): Promise<Uas> {
   const port = await freeUdpPorts(1, UAS_PORTS_FROM + 10);
   const mediaPort = await freeUdpPorts(4, UAS_PORTS_FROM);
   const child = spawnPinned(SIPP_CORE, sipp, [
-    '-sn', 'uas', '-i', '127.0.0.1', '-mi', '127.0.0.1', '-p', String(port), '-mp', String(mediaPort), '-rtp_echo',
+    '-sf', path.join(root, 'bench', 'fixtures', 'dial', 'uas-echo.xml'), '-i', '127.0.0.1', '-mi', '127.0.0.1',
+    '-p', String(port), '-mp', String(mediaPort), '-rtp_echo',
     '-rtp_buffsize', String(4 * 2 ** 20), '-buff_size', String(4 * 2 ** 20), '-max_recv_loops', '10000',
     '-nostdin', '-cp', String(await freeUdpPort()), '-trace_stat', '-fd', '1', '-trace_err',
   ], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -130,10 +133,34 @@ async function startUas(): Promise<Uas> {
 }
 
 let stopping = false;
-const uas = await startUas();
+/**
+ * The far end: BENCH_DIAL_UAS SIPp instances (default 2), one trunk target each (equal priority and weight, so the
+ * calls spread over them). SIPp echoes RTP on one socket and one thread per instance; at 25,000 packets a second a
+ * single one falls behind and the kernel drops what it has not read, which would be counted against Patchbay.
+ */
+const uases: Uas[] = [];
+for (let i = 0; i < Math.round(positive(process.env.BENCH_DIAL_UAS, 2)); i++) uases.push(await startUas());
+const uas = {
+  pids: uases.map((u) => u.pid),
+  ports: uases.map((u) => u.port),
+  counters(): ReturnType<Uas['counters']> {
+    const total = { successful: 0, failed: 0, current: 0, retransmissions: 0 };
+    for (const u of uases) {
+      const c = u.counters();
+      total.successful += c.successful;
+      total.failed += c.failed;
+      total.current += c.current;
+      total.retransmissions += c.retransmissions;
+    }
+    return total;
+  },
+  errorMark: (): number[] => uases.map((u) => u.errorMark()),
+  errorsSince: (marks: number[]): string[] => uases.flatMap((u, i) => u.errorsSince(marks[i] ?? 0)).slice(0, 4),
+};
+const uasCpu = (): number => uas.pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 
 /**
- * The UAS's counters once it has counted `expected` calls since `base` (successful or failed), or after 8 s: `-sn uas`
+ * The UAS's counters once it has counted `expected` calls since `base` (successful or failed), or after 8 s: the UAS
  * keeps each call 4 s after the BYE (its timewait, for a retransmitted BYE) before counting it, and SIPp rewrites its
  * statistics each second.
  */
@@ -170,7 +197,9 @@ async function rest(target: Target, method: string, url: string, params: Record<
 async function startDialTarget(profileDir?: string): Promise<Target> {
   const target = await startTarget(`http://127.0.0.1:${webhook.port}/answer`, profileDir);
   const policy = await rest(target, 'POST', '/v1/ConnectionPolicies', { FriendlyName: 'bench far end' });
-  await rest(target, 'POST', `/v1/ConnectionPolicies/${policy.sid as string}/Targets`, { Target: `sip:127.0.0.1:${uas.port}` });
+  for (const port of uas.ports) {
+    await rest(target, 'POST', `/v1/ConnectionPolicies/${policy.sid as string}/Targets`, { Target: `sip:127.0.0.1:${port}` });
+  }
   await rest(target, 'POST', '/v1/ByocTrunks', { FriendlyName: 'bench trunk', ConnectionPolicySid: policy.sid as string });
   await rest(target, 'POST', `/2010-04-01/Accounts/${target.accountSid}.json`, { PatchbayCallsPerSecond: '10000' });
   return target;
@@ -232,9 +261,12 @@ interface RateStep {
   uasErrors: string[];
   /** Seconds from the last POST's answer until the server held no call. */
   drainS: number;
-  /** The server's longest event-loop delay (ms, sampled each second), and SIP datagrams the kernel dropped. */
+  /**
+   * The server's longest event-loop delay (ms, sampled each second), and the SIP datagrams the kernel dropped (full
+   * receive buffer) on its socket and on the UAS's.
+   */
   loopMaxMs: number;
-  drops: number;
+  drops: { sut: number; uas: number };
   targetCpu: number;
   sippCpu: number;
   otherCpu: number;
@@ -247,10 +279,10 @@ async function rateStep(target: Target, loader: Loader, rate: number, seconds: n
   await heard(target); // reset
   const uas0 = uas.counters();
   const mark = uas.errorMark();
-  const cpu0 = { target: cpuSeconds(target.pid), sipp: cpuSeconds(uas.pid) + cpuSeconds(loader.pid) + cpuSeconds(webhook.pid), machine: machineBusySeconds() };
+  const cpu0 = { target: cpuSeconds(target.pid), sipp: uasCpu() + cpuSeconds(loader.pid) + cpuSeconds(webhook.pid), machine: machineBusySeconds() };
   const started = performance.now();
   const show = progress(`${rate} calls/s`);
-  const drops0 = udpSocketDrops([target.sipPort, uas.port]);
+  const drops0 = { sut: udpSocketDrops([target.sipPort]), uas: udpSocketDrops(uas.ports) };
   let loopMaxMs = 0;
   const sampler = setInterval(() => {
     targetStats(target).then((s) => {
@@ -261,15 +293,16 @@ async function rateStep(target: Target, loader: Loader, rate: number, seconds: n
   }, 1000);
   const load = (await loader.ask(JSON.stringify({ rate, calls, to: OFF_NET, from: '+15005550006', twiml: HANGUP }), (seconds + 120) * 1000)) as unknown as LoadResult;
   const loaded = performance.now();
+  // CPU over the sending window: the drain below can last 30 s of idling after an overload.
+  const wallS = (loaded - started) / 1000;
+  const targetCpu = (cpuSeconds(target.pid) - cpu0.target) / wallS;
+  const sippCpu = (uasCpu() + cpuSeconds(loader.pid) + cpuSeconds(webhook.pid) - cpu0.sipp) / wallS;
+  const otherCpu = Math.max(0, (machineBusySeconds() - cpu0.machine) / wallS - targetCpu - sippCpu);
   const left = await drained(target, 30_000);
   const drainS = (performance.now() - loaded) / 1000;
   clearInterval(sampler);
-  const drops = udpSocketDrops([target.sipPort, uas.port]) - drops0;
+  const drops = { sut: udpSocketDrops([target.sipPort]) - drops0.sut, uas: udpSocketDrops(uas.ports) - drops0.uas };
   clearLive();
-  const wallS = (performance.now() - started) / 1000;
-  const targetCpu = (cpuSeconds(target.pid) - cpu0.target) / wallS;
-  const sippCpu = (cpuSeconds(uas.pid) + cpuSeconds(loader.pid) + cpuSeconds(webhook.pid) - cpu0.sipp) / wallS;
-  const otherCpu = Math.max(0, (machineBusySeconds() - cpu0.machine) / wallS - targetCpu - sippCpu);
   const h = await heard(target);
   const u = await uasSettled(uas0, h['outbound-api in-progress']?.n ?? 0);
   const done = h['outbound-api completed'];
@@ -295,11 +328,11 @@ async function rateStep(target: Target, loader: Loader, rate: number, seconds: n
   };
 }
 
-const RATE_HEADER = '  calls/s   calls completed failed  UAS ok retrans achieved  POST p50    p99  drain s  loop max ms  drops   CPU sut  sipp+load  other  verdict';
+const RATE_HEADER = '  calls/s   calls completed failed  UAS ok retrans achieved  POST p50    p99  drain s  loop max ms  drops sut/uas   CPU sut  sipp+load  other  verdict';
 function rateRow(s: RateStep): string {
   return `  ${String(s.rate).padStart(7)} ${String(s.calls).padStart(7)} ${String(s.completed).padStart(9)} ${String(s.failed).padStart(6)}`
     + ` ${String(s.uas.successful).padStart(7)} ${String(s.uas.retransmissions).padStart(7)} ${Math.round(s.achieved).toString().padStart(8)}`
-    + `    ${num(s.load.p50Ms)} ${num(s.load.p99Ms)}   ${num(s.drainS)}       ${num(s.loopMaxMs, 0)} ${String(s.drops).padStart(6)}`
+    + `    ${num(s.load.p50Ms)} ${num(s.load.p99Ms)}   ${num(s.drainS)}       ${num(s.loopMaxMs, 0)} ${`${s.drops.sut}/${s.drops.uas}`.padStart(14)}`
     + `   ${pct(s.targetCpu)}      ${pct(s.sippCpu)} ${pct(s.otherCpu)}  ${s.verdict}`;
 }
 
@@ -363,7 +396,7 @@ async function bridgedStep(target: Target, calls: number, audio: string): Promis
   const run = await runSippScenario({
     sipp, scenario: 'uac-media.xml', vars: { HOLD_MS: HOLD_SECONDS * 1000, AUDIO: audio },
     destination: `127.0.0.1:${target.sipPort}`, service: target.number, rate, calls, limit: calls,
-    timeoutS: RAMP_SECONDS + HOLD_SECONDS + 40, mediaPort: SIPP_MEDIA_PORT, targetPid: target.pid, helperPids: [webhook.pid, uas.pid],
+    timeoutS: RAMP_SECONDS + HOLD_SECONDS + 40, mediaPort: SIPP_MEDIA_PORT, targetPid: target.pid, helperPids: [webhook.pid, ...uas.pids],
     onProgress: progress(`${calls} bridged calls`),
   });
   clearInterval(sampler);
@@ -463,14 +496,14 @@ if (PROFILE) {
   process.exit(0);
 }
 
-console.log(`bench:dial — ${sippVersion}; Patchbay (startServer, SQLite) on core ${SUT_CORE}; trunk far end (SIPp uas -rtp_echo), caller SIPp, webhook and HTTP load on core ${SIPP_CORE}; load before start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(`bench:dial — ${sippVersion}; Patchbay (startServer, SQLite) on core ${SUT_CORE}; trunk far end (SIPp UAS -rtp_echo), caller SIPp, webhook and HTTP load on core ${SIPP_CORE}; load before start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const target = await startDialTarget();
 const loader = await startLoader(target);
 await prewarm(target, loader);
 
 const rateSteps: RateStep[] = [];
 if (PHASES.has('rate')) {
-  console.log(`\n(a) call attempts per second — POST Calls.json To ${OFF_NET} (BYOC trunk → SIPp uas), Twiml ${HANGUP}; ${STEP_SECONDS} s a step; POST = HTTP time (ms); drain = last POST → no call left (s)`);
+  console.log(`\n(a) call attempts per second — POST Calls.json To ${OFF_NET} (BYOC trunk → SIPp UAS), Twiml ${HANGUP}; ${STEP_SECONDS} s a step; POST = HTTP time (ms); drain = last POST → no call left (s)`);
   console.log(RATE_HEADER);
   const bridgedBudget = PHASES.has('bridged') ? Math.min(3, CONCURRENCY.length) * (RAMP_SECONDS + HOLD_SECONDS + 15) : 0;
   for (const rate of RATES) {
@@ -495,7 +528,7 @@ if (PHASES.has('rate')) {
 
 const bridgedSteps: BridgedStep[] = [];
 if (PHASES.has('bridged')) {
-  console.log(`\n(b) bridged calls — SIPp rtp_stream G.711 µ-law looped → <Dial><Number>${OFF_NET}</Number></Dial> → trunk → SIPp uas -rtp_echo; ramp ${RAMP_SECONDS} s, hold ${HOLD_SECONDS} s, the caller hangs up`);
+  console.log(`\n(b) bridged calls — SIPp rtp_stream G.711 µ-law looped → <Dial><Number>${OFF_NET}</Number></Dial> → trunk → SIPp UAS -rtp_echo; ramp ${RAMP_SECONDS} s, hold ${HOLD_SECONDS} s, the caller hangs up`);
   console.log(BRIDGED_HEADER);
   for (const calls of CONCURRENCY) {
     if (elapsed() + RAMP_SECONDS + HOLD_SECONDS + 15 > BUDGET_SECONDS) {
@@ -541,12 +574,13 @@ if (rateFail || bridgedFail) {
 }
 
 type NotedFigure = Figure & { note?: string };
+const niced = process.env.BENCH_SIP_NICE ? `; every bench process at nice ${Number(process.env.BENCH_SIP_NICE)} (BENCH_SIP_NICE, a shared machine)` : '';
 const figures: Record<string, NotedFigure> = {};
 if (PHASES.has('rate')) {
   figures.max_call_attempts_per_second = {
     value: bestRate?.rate ?? 0, unit: 'calls/s', target: TARGETS.cps, better: 'higher', reference: null,
-    note: `${STEP_SECONDS} s steps at ${rateSteps.map((s) => s.rate).join(', ')} calls/s: POST Calls.json (Twiml <Hangup/>) → BYOC trunk → ${sippVersion} uas (180/200/ACK, BYE from Patchbay); every call completed, ≥ 95 % of the rate achieved`
-      + (rateFail ? `; stopped at ${rateFail.rate}: ${rateFail.verdict}` : '; ladder ended without a failure: lower bound'),
+    note: `${STEP_SECONDS} s steps at ${rateSteps.map((s) => s.rate).join(', ')} calls/s: POST Calls.json (Twiml <Hangup/>) → BYOC trunk → ${sippVersion} UAS (180/200/ACK, BYE from Patchbay); every call completed, ≥ 95 % of the rate achieved`
+      + (rateFail ? `; stopped at ${rateFail.rate}: ${rateFail.verdict}` : '; ladder ended without a failure: lower bound') + niced,
   };
   if (bestRate) {
     figures.post_calls_p50_ms = {
@@ -559,7 +593,7 @@ if (PHASES.has('bridged')) {
   figures.max_bridged_calls_per_core = {
     value: bestBridged?.calls ?? 0, unit: 'calls', target: TARGETS.bridged, better: 'higher', reference: null,
     note: `steps ${bridgedSteps.map((s) => s.calls).join(', ')}: ramp ${RAMP_SECONDS} s, hold ${HOLD_SECONDS} s; SIPp rtp_stream PCMU → <Dial><Number> → trunk → SIPp -rtp_echo, each call's inbound leg ≥ ${MIN_PPS} RTP pkt/s each way`
-      + (bridgedFail ? `; stopped at ${bridgedFail.calls}: ${bridgedFail.verdict}` : '; ladder ended without a failure: lower bound'),
+      + (bridgedFail ? `; stopped at ${bridgedFail.calls}: ${bridgedFail.verdict}` : '; ladder ended without a failure: lower bound') + niced,
   };
 }
 console.log(`  written to ${writeResults('dial', figures)} after ${Math.round(elapsed())} s; load now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
