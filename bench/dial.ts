@@ -33,7 +33,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Figure, writeResults } from './results.js';
-import { hotSpots } from './sip-profile.js';
+import { printHotSpots } from './sip-profile.js';
 import {
   cpuSeconds, freeUdpPort, freeUdpPorts, killAll, machineBusySeconds, makeTempDir, spawnPinned, stop, udpSocketDrops,
 } from './sip-procs.js';
@@ -477,23 +477,9 @@ if (PROFILE) {
     console.log(bridgedRow(await bridgedStep(target, Number(value), audio)));
   }
   await stop(target.child, 15_000);
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) {
-    console.error('no .cpuprofile written');
-    stopAll();
-    process.exit(1);
-  }
-  const spots = hotSpots(path.join(dir, file), root, 25);
-  const share = (h: { share: number; busyShare: number }): string =>
-    `${(h.share * 100).toFixed(1).padStart(5)}%  ${h.busyShare ? `${(h.busyShare * 100).toFixed(1).padStart(5)}%` : '      '}`;
-  console.log(`\n  self time, top functions (${(spots.totalMs / 1000).toFixed(1)} s sampled, ${(spots.busyMs / 1000).toFixed(1)} s busy, startup included)`);
-  console.log('  of all  of busy');
-  for (const h of spots.functions) console.log(`  ${share(h)}  ${h.name.padEnd(40)} ${h.location}`);
-  console.log('\n  self time by file\n  of all  of busy');
-  for (const h of spots.files) console.log(`  ${share(h)}  ${h.name}`);
-  console.log(`\n  profile: ${path.join(dir, file)}`);
+  const printed = printHotSpots(dir, root, 'startup');
   stopAll();
-  process.exit(0);
+  process.exit(printed ? 0 : 1);
 }
 
 console.log(`bench:dial — ${sippVersion}; Patchbay (startServer, SQLite) on core ${SUT_CORE}; trunk far end (SIPp UAS -rtp_echo), caller SIPp, webhook and HTTP load on core ${SIPP_CORE}; load before start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);

@@ -1,6 +1,6 @@
 // Summarises a V8 .cpuprofile (node --cpu-prof) into the functions with the most self time, for
 // `BENCH_SIP_PROFILE=<rate> npm run bench:sip`.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 
 interface ProfileNode {
@@ -67,4 +67,26 @@ function shorten(url: string, root: string): string {
   if (file.startsWith(root)) return path.relative(root, file);
   const nm = file.lastIndexOf('node_modules/');
   return nm >= 0 ? file.slice(nm) : file;
+}
+
+/**
+ * Prints the hot spots of the one .cpuprofile in `dir` (self time by function and by file); false when the profiled
+ * process wrote none. `included` says what else the profile holds (warm-up, startup).
+ */
+export function printHotSpots(dir: string, root: string, included: string): boolean {
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) {
+    console.error('no .cpuprofile written');
+    return false;
+  }
+  const spots = hotSpots(path.join(dir, file), root, 25);
+  const share = (h: { share: number; busyShare: number }): string =>
+    `${(h.share * 100).toFixed(1).padStart(5)}%  ${h.busyShare ? `${(h.busyShare * 100).toFixed(1).padStart(5)}%` : '      '}`;
+  console.log(`\n  self time, top functions (${(spots.totalMs / 1000).toFixed(1)} s sampled, ${(spots.busyMs / 1000).toFixed(1)} s busy, ${included} included)`);
+  console.log('  of all  of busy');
+  for (const h of spots.functions) console.log(`  ${share(h)}  ${h.name.padEnd(40)} ${h.location}`);
+  console.log('\n  self time by file\n  of all  of busy');
+  for (const h of spots.files) console.log(`  ${share(h)}  ${h.name}`);
+  console.log(`\n  profile: ${path.join(dir, file)}`);
+  return true;
 }

@@ -12,13 +12,13 @@
 // BENCH_SIP_KAMAILIO=0 (skip the reference).
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type Figure, writeResults } from './results.js';
-import { hotSpots } from './sip-profile.js';
+import { printHotSpots } from './sip-profile.js';
 import { freeUdpPort, killAll, makeTempDir, removeTempDir, spawnPinned, stop, which } from './sip-procs.js';
 import { SIPP_CORE, SUT_CORE, T1_MS, runStep, startUas, type LiveCounters, type StepResult } from './sip-sipp.js';
 
@@ -205,21 +205,7 @@ if (PROFILE_RATE !== undefined) {
   console.log(row(await step(target, PROFILE_RATE, STEP_SECONDS)));
   console.log('  target:', JSON.stringify(await target.stats()));
   await stop(target.child, 10_000);
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) {
-    console.error('no .cpuprofile written');
-    process.exit(1);
-  }
-  const spots = hotSpots(path.join(dir, file), root, 25);
-  const share = (h: { share: number; busyShare: number }): string =>
-    `${(h.share * 100).toFixed(1).padStart(5)}%  ${h.busyShare ? `${(h.busyShare * 100).toFixed(1).padStart(5)}%` : '      '}`;
-  console.log(`\n  self time, top functions (${(spots.totalMs / 1000).toFixed(1)} s sampled, ${(spots.busyMs / 1000).toFixed(1)} s busy, warm-up included)`);
-  console.log('  of all  of busy');
-  for (const h of spots.functions) console.log(`  ${share(h)}  ${h.name.padEnd(40)} ${h.location}`);
-  console.log('\n  self time by file\n  of all  of busy');
-  for (const h of spots.files) console.log(`  ${share(h)}  ${h.name}`);
-  console.log(`\n  profile: ${path.join(dir, file)}`);
-  process.exit(0);
+  process.exit(printHotSpots(dir, root, 'warm-up') ? 0 : 1);
 }
 
 // ---- the comparison -----------------------------------------------------------------------------------------

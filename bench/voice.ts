@@ -15,12 +15,12 @@
 // BENCH_VOICE_RAMP_SECONDS (default 10), BENCH_BUDGET_SECONDS (default 480: steps that would end later are skipped),
 // BENCH_VOICE_PHASES (default "rate,media"), BENCH_VOICE_PROFILE=rate:<cps> | media:<calls> (run the target under
 // node --cpu-prof for that one step and print its hot spots instead).
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Figure, writeResults } from './results.js';
-import { hotSpots } from './sip-profile.js';
+import { printHotSpots } from './sip-profile.js';
 import { killAll, makeTempDir, stop } from './sip-procs.js';
 import { SIPP_CORE, SUT_CORE } from './sip-sipp.js';
 import {
@@ -179,22 +179,9 @@ if (PROFILE) {
     console.log(mediaRow(await mediaStep(target, Number(value), audio)));
   }
   await stop(target.child, 15_000);
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) {
-    console.error('no .cpuprofile written');
-    process.exit(1);
-  }
-  const spots = hotSpots(path.join(dir, file), root, 25);
-  const share = (h: { share: number; busyShare: number }): string =>
-    `${(h.share * 100).toFixed(1).padStart(5)}%  ${h.busyShare ? `${(h.busyShare * 100).toFixed(1).padStart(5)}%` : '      '}`;
-  console.log(`\n  self time, top functions (${(spots.totalMs / 1000).toFixed(1)} s sampled, ${(spots.busyMs / 1000).toFixed(1)} s busy, startup included)`);
-  console.log('  of all  of busy');
-  for (const h of spots.functions) console.log(`  ${share(h)}  ${h.name.padEnd(40)} ${h.location}`);
-  console.log('\n  self time by file\n  of all  of busy');
-  for (const h of spots.files) console.log(`  ${share(h)}  ${h.name}`);
-  console.log(`\n  profile: ${path.join(dir, file)}`);
+  const printed = printHotSpots(dir, root, 'startup');
   killAll();
-  process.exit(0);
+  process.exit(printed ? 0 : 1);
 }
 
 console.log(`bench:voice — ${sippVersion}; Patchbay (startServer, SQLite) on core ${SUT_CORE}; webhook + SIPp on core ${SIPP_CORE}; load before start ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
