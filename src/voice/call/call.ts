@@ -17,6 +17,7 @@ import type { DialParent } from '../dial/dialer.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
 import { type CallMediaServices, playSource, recordCaller } from './call-media.js';
+import { CallRecordWriter } from './call-record-writer.js';
 
 export type TerminalStatus = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
 type CallPhase = Extract<CallStatus, 'ringing' | 'in-progress'> | TerminalStatus;
@@ -86,7 +87,7 @@ export class Call implements CallControl {
   private readonly endController = new AbortController();
   private startTime: number | null = null;
   private readonly createdAt: number;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly records: CallRecordWriter;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -102,6 +103,10 @@ export class Call implements CallControl {
     this.logger = options.logger;
     this.createdAt = this.clock.now();
     this.finished = new Promise((resolve) => (this.finishedResolve = resolve));
+    this.records = new CallRecordWriter({
+      sid: this.sid, store: this.store, clock: this.clock, logger: this.logger,
+      observe: (status, timestamp) => options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status, direction: 'inbound', timestamp }),
+    });
     const { leg, media } = options;
     media.onInactive = () => this.mediaTimedOut();
     leg.delegate = {
@@ -135,19 +140,13 @@ export class Call implements CallControl {
     // As of creation, even if a CANCEL ends the call while the row is written.
     const ringing: StandardCallParameters = { ...this.parameters(), CallStatus: 'ringing' };
     // Part of the write chain: a CANCEL arriving meanwhile updates the row only after it exists.
-    const insert = this.writes.then(() => this.store.calls.create({
+    await this.records.run(() => this.store.calls.create({
       sid: this.sid, accountSid: this.accountSid, parentCallSid: null, to: o.to, from: o.from, phoneNumberSid: o.phoneNumberSid,
       status: 'ringing', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'inbound',
       answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: o.forwardedFrom ?? null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
       dateCreated: this.createdAt, dateUpdated: this.createdAt,
     }));
-    this.writes = insert.then(() => undefined, () => undefined);
-    await insert;
-    try {
-      o.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: 'ringing', direction: 'inbound', timestamp: this.createdAt });
-    } catch (err) {
-      this.logger.error({ err }, 'call observer threw');
-    }
+    this.records.observe('ringing', this.createdAt);
     o.callbacks?.progress({ ...ringing, CallStatus: 'initiated' });
     o.callbacks?.progress(ringing);
   }
@@ -198,7 +197,7 @@ export class Call implements CallControl {
     const startTime = this.startTime;
     // Parameters as of this change: the callback runs after the store write, when the call may have moved on.
     const params = this.parameters();
-    this.persist({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(params));
+    this.records.status({ status: 'in-progress', startTime }, () => this.options.callbacks?.progress(params));
     const { leg, media } = this.options;
     this.answering = leg.accept(this.options.answerSdp).then(
       () => {
@@ -287,10 +286,10 @@ export class Call implements CallControl {
     const params = this.parameters();
     // An answered call that ended normally reports the 200 of its answer.
     const code = sipResponseCode ?? (status === 'completed' && this.startTime !== null ? 200 : null);
-    this.persist({ status, endTime, duration, startTime: this.startTime ?? this.createdAt }, () => {
+    this.records.status({ status, endTime, duration, startTime: this.startTime ?? this.createdAt }, () => {
       this.options.callbacks?.progress(params, { callDurationSeconds: duration, ...(code !== null ? { sipResponseCode: code } : {}) });
     });
-    void this.writes.then(() => this.finishedResolve());
+    void this.records.idle().then(() => this.finishedResolve());
   }
 
   /**
@@ -337,26 +336,5 @@ export class Call implements CallControl {
     } catch (err) {
       this.logger.warn({ err }, 'SIP leg refused the operation');
     }
-  }
-
-  /** One store write after another, then the callback: the record is updated before anyone is told. */
-  private persist(patch: { status: CallStatus; startTime?: number; endTime?: number; duration?: number }, then: () => void): void {
-    this.writes = this.writes.then(async () => {
-      try {
-        await this.store.calls.update(this.sid, { ...patch, dateUpdated: this.clock.now() });
-      } catch (err) {
-        this.logger.error({ err, status: patch.status }, 'call record update failed');
-      }
-      try {
-        then();
-      } catch (err) {
-        this.logger.error({ err }, 'status callback failed');
-      }
-      try {
-        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: 'inbound', timestamp: this.clock.now() });
-      } catch (err) {
-        this.logger.error({ err }, 'call observer threw');
-      }
-    });
   }
 }

@@ -15,6 +15,7 @@ import type {
 } from '../twiml/call-control.js';
 import type { CallDialer } from '../call/call.js';
 import { CallRecording, type CallRecordingOptions, type CallRecordingResult } from '../call/call-recording.js';
+import { CallRecordWriter } from '../call/call-record-writer.js';
 import type { RecordingStatusEvent } from '../twiml/types.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
@@ -103,7 +104,7 @@ export class OutgoingCall implements CallControl {
   private startTime: number | null = null;
   private endTime: number | null = null;
   private recording: Promise<CallRecording | null> | null = null;
-  private writes: Promise<void> = Promise.resolve();
+  private readonly records: CallRecordWriter;
   private readonly endController = new AbortController();
   private finishedResolve!: () => void;
   /** Resolves once the final status is stored and its callback queued. */
@@ -113,6 +114,10 @@ export class OutgoingCall implements CallControl {
     this.sid = options.sid;
     this.accountSid = options.accountSid;
     this.finished = new Promise((resolve) => (this.finishedResolve = resolve));
+    this.records = new CallRecordWriter({
+      sid: this.sid, store: options.services.store, clock: options.services.clock, logger: options.logger,
+      observe: (status, timestamp) => options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status, direction: this.direction, timestamp }),
+    });
   }
 
   get status(): OutgoingPhase {
@@ -170,7 +175,7 @@ export class OutgoingCall implements CallControl {
     if (this.phase !== 'queued') return;
     this.transition('initiated');
     const params = this.parameters();
-    this.persist({ status: 'initiated' }, () => this.options.callbacks?.progress(params));
+    this.records.status({ status: 'initiated' }, () => this.options.callbacks?.progress(params));
   }
 
   /** The leg placing the call; its provisional responses, BYE and INFO now drive this call. */
@@ -227,7 +232,7 @@ export class OutgoingCall implements CallControl {
     if (this.phase !== 'initiated') return;
     this.transition('ringing');
     const params = this.parameters();
-    this.persist({ status: 'ringing' }, () => this.options.callbacks?.progress(params));
+    this.records.status({ status: 'ringing' }, () => this.options.callbacks?.progress(params));
   }
 
   /** 2xx with its SDP answer: the call is `in-progress`. Throws when the answer is unusable (caller fails the call). */
@@ -238,7 +243,7 @@ export class OutgoingCall implements CallControl {
     this.transition('in-progress');
     this.startTime = this.options.services.clock.now();
     const params = this.parameters();
-    this.persist({ status: 'in-progress', startTime: this.startTime }, () => this.options.callbacks?.progress(params));
+    this.records.status({ status: 'in-progress', startTime: this.startTime }, () => this.options.callbacks?.progress(params));
     if (this.options.recording && this.media_) this.startRecording(this.options.recording, this.media_);
   }
 
@@ -341,7 +346,7 @@ export class OutgoingCall implements CallControl {
     const recording = this.recording;
     const spec = this.options.recording;
     if (recording && spec) {
-      this.writes = this.writes.then(async () => {
+      void this.records.run(async () => {
         const r = await recording;
         if (!r) return;
         try {
@@ -352,7 +357,7 @@ export class OutgoingCall implements CallControl {
         }
       });
     }
-    this.persist({ status, endTime, duration, ...(this.startTime !== null ? { startTime: this.startTime } : {}) }, () => {
+    this.records.status({ status, endTime, duration, ...(this.startTime !== null ? { startTime: this.startTime } : {}) }, () => {
       if (opts.silent) return;
       const r: CallRecordingResult | null = recorded;
       this.options.callbacks?.progress(params, {
@@ -360,7 +365,7 @@ export class OutgoingCall implements CallControl {
         ...(r ? { recording: { url: r.url, sid: r.recordingSid, durationSeconds: r.durationSeconds } } : {}),
       });
     });
-    void this.writes.then(() => this.finishedResolve());
+    void this.records.idle().then(() => this.finishedResolve());
   }
 
   /** At shutdown: CANCEL before answer (failed), BYE after (completed). */
@@ -371,26 +376,5 @@ export class OutgoingCall implements CallControl {
       this.leg?.cancel();
     }
     return Promise.resolve();
-  }
-
-  private persist(patch: { status: CallStatus; startTime?: number; endTime?: number; duration?: number }, then: () => void): void {
-    const { store, clock } = this.options.services;
-    this.writes = this.writes.then(async () => {
-      try {
-        await store.calls.update(this.sid, { ...patch, dateUpdated: clock.now() });
-      } catch (err) {
-        this.options.logger.error({ err, status: patch.status }, 'call record update failed');
-      }
-      try {
-        then();
-      } catch (err) {
-        this.options.logger.error({ err }, 'status callback failed');
-      }
-      try {
-        this.options.observer?.({ callSid: this.sid, accountSid: this.accountSid, status: patch.status, direction: this.direction, timestamp: clock.now() });
-      } catch (err) {
-        this.options.logger.error({ err }, 'call observer threw');
-      }
-    });
   }
 }
