@@ -28,6 +28,15 @@ export function dialableNumber(text: string): string | null {
   return null;
 }
 
+/** %-unescaping of a URI header name or value; a malformed escape is kept as written. */
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * A `<Sip>` URI's headers (RFC 3261 §19.1.1: `?name=value&…`, escaped) go into the INVITE, not the Request-URI
  * (§19.1.5). Only custom `X-` headers and User-to-User (RFC 7433) may be set this way, as on Twilio; others are
@@ -41,13 +50,6 @@ export function splitSipUri(text: string, extra: readonly TwimlParameter[], ctx:
     for (const part of text.slice(at + 1).split('&')) {
       if (part === '') continue;
       const eq = part.indexOf('=');
-      const decode = (v: string) => {
-        try {
-          return decodeURIComponent(v);
-        } catch {
-          return v;
-        }
-      };
       pairs.push([decode(eq === -1 ? part : part.slice(0, eq)), decode(eq === -1 ? '' : part.slice(eq + 1))]);
     }
   }
