@@ -3,9 +3,8 @@
  * telephone-event (RFC 4733 is preferred whenever it was).
  *
  * Analysis: windows of N = 205 samples (the classic choice: 39 Hz bins, all eight Q.23 frequencies well separated),
- * advanced by half a window. For each window the Goertzel recurrence gives the power at the eight frequencies:
- *
- *   s[n] = x[n] + 2·cos(2πf/fs)·s[n-1] − s[n-2],   |X(f)|² = s[N-1]² + s[N-2]² − 2·cos(2πf/fs)·s[N-1]·s[N-2]
+ * advanced by half a window. For each window the Goertzel algorithm (`../dsp/goertzel.ts`) gives the power at the
+ * eight frequencies.
  *
  * A window holds a digit when (thresholds after ITU-T Q.24 practice):
  *  - both the strongest row and the strongest column tone are above `minToneAmplitude`;
@@ -15,6 +14,7 @@
  * A digit is reported once it holds for two consecutive windows (≥ ~40 ms of tone) and is re-armed after a window
  * without it (the inter-digit gap), so a held key is one digit and a repeated key is two.
  */
+import { goertzelCoefficient, goertzelPower, tonePower } from '../dsp/index.js';
 import { DTMF_COLUMN_FREQUENCIES, DTMF_KEYPAD, DTMF_ROW_FREQUENCIES } from './dtmf-frequencies.js';
 
 export interface DtmfDetectorDelegate {
@@ -55,10 +55,8 @@ export class DtmfDetector {
   constructor(private readonly delegate: DtmfDetectorDelegate, options: DtmfDetectorOptions = {}) {
     this.sampleRate = options.sampleRate ?? 8000;
     const freqs = [...DTMF_ROW_FREQUENCIES, ...DTMF_COLUMN_FREQUENCIES];
-    for (let i = 0; i < 8; i++) this.coeffs[i] = 2 * Math.cos((2 * Math.PI * freqs[i]) / this.sampleRate);
-    // A sinusoid of amplitude A gives |X|² ≈ (A·N/2)².
-    const minAmp = options.minToneAmplitude ?? 400;
-    this.minTonePower = (minAmp * WINDOW) / 2 * ((minAmp * WINDOW) / 2);
+    for (let i = 0; i < 8; i++) this.coeffs[i] = goertzelCoefficient(freqs[i], this.sampleRate);
+    this.minTonePower = tonePower(options.minToneAmplitude ?? 400, WINDOW);
     this.normalTwist = 10 ** ((options.normalTwistDb ?? 8) / 10);
     this.reverseTwist = 10 ** ((options.reverseTwistDb ?? 4) / 10);
   }
@@ -89,17 +87,7 @@ export class DtmfDetector {
     const x = this.window;
     let energy = 0;
     for (let n = 0; n < WINDOW; n++) energy += x[n] * x[n];
-    for (let k = 0; k < 8; k++) {
-      const c = this.coeffs[k];
-      let s1 = 0;
-      let s2 = 0;
-      for (let n = 0; n < WINDOW; n++) {
-        const s0 = x[n] + c * s1 - s2;
-        s2 = s1;
-        s1 = s0;
-      }
-      this.powers[k] = s1 * s1 + s2 * s2 - c * s1 * s2;
-    }
+    for (let k = 0; k < 8; k++) this.powers[k] = goertzelPower(x, 0, WINDOW, this.coeffs[k]);
     const digit = this.classify(energy);
     if (digit === this.reported && digit >= 0) {
       this.reportedWindows++;

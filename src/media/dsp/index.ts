@@ -1,0 +1,1 @@
+export { goertzelCoefficient, goertzelPower, tonePower } from './goertzel.js';
