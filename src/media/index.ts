@@ -3,6 +3,8 @@
 export * from './codec/index.js';
 export * from './rtp/index.js';
 export * from './dtmf/index.js';
+export * from './dsp/index.js';
+export * from './amd/index.js';
 export * from './clock/index.js';
 export * from './bridge/index.js';
 // --- Colleague's exports (sources, recorder, cache, TTS) go below this line. ---
