@@ -16,19 +16,37 @@ export interface DatabaseHandle {
   /** Where the data lives, for the start-up summary (a file path or a URL without its password). */
   readonly location: string;
   /**
-   * A read compiled once and run many times, for the few per-request reads where kysely's per-call query building
-   * and the CamelCasePlugin's per-row renaming cost more than the database itself (a single Call fetch).
+   * A statement compiled once and run many times. kysely builds, compiles and (with its CamelCasePlugin) renames
+   * every query anew on each call, which costs as much CPU as SQLite's own work for the per-call reads and writes
+   * of a busy call path; repositories compile those once (see SidRepository) and run them here.
    */
-  prepare(query: CompiledQuery): PreparedRead;
+  prepare(query: CompiledQuery): PreparedQuery;
   close(): Promise<void>;
 }
 
-export interface PreparedRead {
-  /**
-   * The first row, as its values in select-list order (no per-row object keyed by column name to build and then
-   * rename). `parameters` replace the compiled query's own, in the same order.
-   */
+/** What repositories need of the database: the query builder, and compiled statements for the hot paths. */
+export type StoreDatabase = Pick<DatabaseHandle, 'db' | 'prepare'>;
+
+/** A compiled statement; `parameters` replace the compiled query's own, in the same order. */
+export interface PreparedQuery {
+  /** The first row as its values in select-list order, without building an object per row. */
   first(parameters: readonly unknown[]): Promise<unknown[] | undefined>;
+  /** Every row as an object keyed by camelCase column name, as the CamelCasePlugin gives them. */
+  rows(parameters: readonly unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** `date_created` → `dateCreated`, the CamelCasePlugin's renaming of result columns. */
+function camelCase(column: string): string {
+  return column.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Rows of values in column order, keyed by the columns' camelCase names (computed once per statement). */
+function rowObjects(names: readonly string[], rows: readonly unknown[][]): Record<string, unknown>[] {
+  return rows.map((values) => {
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) row[names[i]] = values[i];
+    return row;
+  });
 }
 
 export interface OpenDatabaseOptions {
@@ -63,19 +81,35 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
-  const prepare = (query: CompiledQuery): PreparedRead => {
+  const prepare = (query: CompiledQuery): PreparedQuery => {
     // Raw mode: better-sqlite3 returns an array per row, several microseconds cheaper than an object of 20-odd keys.
     // Raw is a setting of the statement, so this one is its own, not one of the StatementCache's that kysely reads.
-    const statement = sqlite.prepare(query.sql).raw(true);
+    const statement = sqlite.prepare(query.sql);
+    const reader = statement.reader;
+    if (reader) statement.raw(true);
+    const names = reader ? statement.columns().map((c) => camelCase(c.name)) : [];
+    // Kysely runs every query on this one connection behind its own lock; a transaction in flight holds it across
+    // awaits, and a statement run here would see (or, writing, join) that transaction. Wait for it in line instead.
+    const viaKysely = async (parameters: readonly unknown[]) => (await db.executeQuery<Record<string, unknown>>({ ...query, parameters })).rows;
     return {
       first: async (parameters) => {
-        // Kysely runs every query on this one connection behind its own lock; a transaction in flight holds it
-        // across awaits, and a read here would see that transaction's uncommitted writes. Wait for it in line.
         if (sqlite.inTransaction) {
-          const { rows } = await db.executeQuery<Record<string, unknown>>({ ...query, parameters });
-          return rows[0] && Object.values(rows[0]);
+          const [row] = await viaKysely(parameters);
+          return row && Object.values(row);
+        }
+        if (!reader) {
+          statement.run(...parameters);
+          return undefined;
         }
         return statement.get(...parameters) as unknown[] | undefined;
+      },
+      rows: async (parameters) => {
+        if (sqlite.inTransaction) return viaKysely(parameters);
+        if (!reader) {
+          statement.run(...parameters);
+          return [];
+        }
+        return rowObjects(names, statement.all(...parameters) as unknown[][]);
       },
     };
   };
@@ -128,13 +162,17 @@ function openPostgres(url: string): DatabaseHandle {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
   let prepared = 0;
-  const prepare = (query: CompiledQuery): PreparedRead => {
+  const prepare = (query: CompiledQuery): PreparedQuery => {
     // A named statement is parsed and planned once per pooled connection instead of on every call.
-    const name = `patchbay_read_${++prepared}`;
+    const name = `patchbay_${++prepared}`;
+    let names: string[] | undefined;
+    const run = (parameters: readonly unknown[]) => pool.query<unknown[]>({ name, text: query.sql, values: [...parameters], rowMode: 'array' });
     return {
-      first: async (parameters) => {
-        const result = await pool.query<unknown[]>({ name, text: query.sql, values: [...parameters], rowMode: 'array' });
-        return result.rows[0];
+      first: async (parameters) => (await run(parameters)).rows[0],
+      rows: async (parameters) => {
+        const result = await run(parameters);
+        names ??= result.fields.map((f) => camelCase(f.name));
+        return rowObjects(names, result.rows);
       },
     };
   };

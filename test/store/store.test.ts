@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { newSid } from '../../src/core/index.js';
 import { type Store, openStore, storeOver } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -152,6 +153,40 @@ for (const dialect of dialects) {
       } finally {
         await own.close();
       }
+    });
+
+    it('runs a write made while another transaction is open after it, not inside it', async () => {
+      const handle = await openDatabase({ url: database.url, dataDir: database.dataDir });
+      const own = storeOver(handle);
+      try {
+        const account = await own.accounts.create({ friendlyName: 'Tx write', parentAccountSid: null, now: 1 });
+        const committed = await own.calls.create(call(account.sid, 'ringing', 1_000));
+        let write: Promise<unknown> | undefined;
+        await assert.rejects(
+          handle.db.transaction().execute(async (tx) => {
+            await tx.insertInto('calls').values(call(account.sid, 'ringing', 2_000)).execute();
+            write = own.calls.update(committed.sid, { status: 'in-progress', dateUpdated: 3_000 });
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        await write;
+        assert.equal((await own.calls.get(committed.sid))?.status, 'in-progress');
+      } finally {
+        await own.close();
+      }
+    });
+
+    it('updates by compiled statement and by SQL expression alike, returning the row as stored', async () => {
+      const account = await store.accounts.create({ friendlyName: 'Updates', parentAccountSid: null, now: 1 });
+      const c = await store.calls.create(call(account.sid, 'in-progress', 1_000));
+      const plain = await store.calls.update(c.sid, { status: 'completed', endTime: 31_000, duration: 30, dateUpdated: 31_000 });
+      assert.deepEqual(plain, { ...c, status: 'completed', endTime: 31_000, duration: 30, dateUpdated: 31_000 });
+      assert.deepEqual(await store.calls.get(c.sid), plain);
+      const expression = await store.calls.update(c.sid, { queueTime: sql<number>`${7} * 2`, trunkSid: undefined });
+      assert.equal(expression?.queueTime, 14);
+      assert.equal(await store.calls.update(newSid('CA'), { status: 'completed' }), undefined);
     });
 
     it('scopes reads to the owning account', async () => {

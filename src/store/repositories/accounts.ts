@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { newSid } from '../../core/index.js';
-import type { AccountTable, Database } from '../schema.js';
+import type { AccountTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type Account = AccountTable;
@@ -20,8 +20,8 @@ export function newAuthToken(): string {
 }
 
 export class AccountRepository extends SidRepository<'accounts'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'accounts');
+  constructor(database: StoreDatabase) {
+    super(database, 'accounts');
   }
 
   create(input: NewAccount): Promise<Account> {

@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { ApplicationTable, Database } from '../schema.js';
+import type { ApplicationTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type Application = ApplicationTable;
 
 export class ApplicationRepository extends SidRepository<'applications'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'applications');
+  constructor(database: StoreDatabase) {
+    super(database, 'applications');
   }
 
   create(row: Application): Promise<Application> {

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { ByocTrunkTable, Database } from '../schema.js';
+import type { ByocTrunkTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
 import type { CredentialCipher } from './sip-credential-cipher.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 /** A trunk as the API shows it: the carrier password never leaves the store except to answer a digest challenge. */
@@ -27,10 +27,10 @@ const publicColumns = [
 export class ByocTrunkRepository extends SidRepository<'byocTrunks'> {
   /** The cipher is built on first use, as for SIP credentials. */
   constructor(
-    db: Kysely<Database>,
+    database: StoreDatabase,
     private readonly cipher: () => CredentialCipher,
   ) {
-    super(db, 'byocTrunks');
+    super(database, 'byocTrunks');
   }
 
   async create(input: ByocTrunk & CarrierPassword): Promise<ByocTrunk> {
@@ -49,15 +49,19 @@ export class ByocTrunkRepository extends SidRepository<'byocTrunks'> {
   }
 
   /** The account's oldest trunk that has a connection policy: where its calls go when they name no trunk. */
-  firstRoutable(accountSid: string): Promise<ByocTrunk | undefined> {
-    return this.db
-      .selectFrom('byocTrunks')
-      .select(publicColumns)
-      .where('accountSid', '=', accountSid)
-      .where('connectionPolicySid', 'is not', null)
-      .orderBy('dateCreated')
-      .orderBy('sid')
-      .executeTakeFirst();
+  async firstRoutable(accountSid: string): Promise<ByocTrunk | undefined> {
+    const statement = this.compiled('firstRoutable', ['accountSid'], (p) =>
+      this.db
+        .selectFrom('byocTrunks')
+        .select(publicColumns)
+        .where('accountSid', '=', p.accountSid)
+        .where('connectionPolicySid', 'is not', null)
+        .orderBy('dateCreated')
+        .orderBy('sid')
+        .compile(),
+    );
+    const [row] = await statement.run<ByocTrunk>({ accountSid });
+    return row;
   }
 
   async change(sid: string, patch: Partial<Omit<ByocTrunk, 'sid' | 'accountSid'>> & CarrierPassword): Promise<ByocTrunk | undefined> {
@@ -79,11 +83,10 @@ export class ByocTrunkRepository extends SidRepository<'byocTrunks'> {
    * server's key; undefined otherwise (the INVITE then goes out without credentials).
    */
   async carrierCredentials(sid: string): Promise<CarrierCredentials | undefined> {
-    const row = await this.db
-      .selectFrom('byocTrunks')
-      .select(['sipAuthUsername', 'sealedSipAuthPassword'])
-      .where('sid', '=', sid)
-      .executeTakeFirst();
+    const statement = this.compiled('carrierCredentials', ['sid'], (p) =>
+      this.db.selectFrom('byocTrunks').select(['sipAuthUsername', 'sealedSipAuthPassword']).where('sid', '=', p.sid).compile(),
+    );
+    const [row] = await statement.run<Pick<ByocTrunkTable, 'sipAuthUsername' | 'sealedSipAuthPassword'>>({ sid });
     if (!row?.sipAuthUsername || !row.sealedSipAuthPassword) return undefined;
     const password = this.cipher().open(row.sealedSipAuthPassword, sid);
     return password === undefined ? undefined : { username: row.sipAuthUsername, password };

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { DatabaseHandle, PreparedRead } from '../database.js';
+import type { PreparedQuery, StoreDatabase } from '../database.js';
 import type { CallStatus, CallTable, Database } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
 import type { TimeRange } from './range.js';
@@ -41,11 +41,11 @@ function toCall(row: CallRow): Call {
 }
 
 export class CallRepository extends SidRepository<'calls'> {
-  private readonly owned: PreparedRead;
+  private readonly owned: PreparedQuery;
 
-  constructor(db: Kysely<Database>, prepare: DatabaseHandle['prepare']) {
-    super(db, 'calls');
-    this.owned = prepare(compileOwned(db));
+  constructor(database: StoreDatabase) {
+    super(database, 'calls');
+    this.owned = database.prepare(compileOwned(database.db));
   }
 
   /**

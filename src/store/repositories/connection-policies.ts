@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { ConnectionPolicyTable, Database } from '../schema.js';
+import type { ConnectionPolicyTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type ConnectionPolicy = ConnectionPolicyTable;
 
 export class ConnectionPolicyRepository extends SidRepository<'connectionPolicies'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'connectionPolicies');
+  constructor(database: StoreDatabase) {
+    super(database, 'connectionPolicies');
   }
 
   create(row: ConnectionPolicy): Promise<ConnectionPolicy> {

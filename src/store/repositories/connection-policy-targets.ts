@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { ConnectionPolicyTargetTable, Database } from '../schema.js';
+import type { ConnectionPolicyTargetTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type ConnectionPolicyTarget = ConnectionPolicyTargetTable;
 
 export class ConnectionPolicyTargetRepository extends SidRepository<'connectionPolicyTargets'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'connectionPolicyTargets');
+  constructor(database: StoreDatabase) {
+    super(database, 'connectionPolicyTargets');
   }
 
   create(row: ConnectionPolicyTarget): Promise<ConnectionPolicyTarget> {
@@ -31,13 +31,10 @@ export class ConnectionPolicyTargetRepository extends SidRepository<'connectionP
   }
 
   /** Every target of a policy, enabled or not, in creation order: the input of a route plan. */
-  all(policySid: string): Promise<ConnectionPolicyTarget[]> {
-    return this.db
-      .selectFrom('connectionPolicyTargets')
-      .selectAll()
-      .where('connectionPolicySid', '=', policySid)
-      .orderBy('dateCreated')
-      .orderBy('sid')
-      .execute();
+  async all(policySid: string): Promise<ConnectionPolicyTarget[]> {
+    const statement = this.compiled('all', ['policySid'], (p) =>
+      this.db.selectFrom('connectionPolicyTargets').selectAll().where('connectionPolicySid', '=', p.policySid).orderBy('dateCreated').orderBy('sid').compile(),
+    );
+    return statement.run<ConnectionPolicyTarget>({ policySid });
   }
 }

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database, IncomingPhoneNumberTable } from '../schema.js';
+import type { IncomingPhoneNumberTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type IncomingPhoneNumber = IncomingPhoneNumberTable;
@@ -14,8 +14,8 @@ export interface IncomingPhoneNumberFilters {
 }
 
 export class IncomingPhoneNumberRepository extends SidRepository<'incomingPhoneNumbers'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'incomingPhoneNumbers');
+  constructor(database: StoreDatabase) {
+    super(database, 'incomingPhoneNumbers');
   }
 
   create(row: IncomingPhoneNumber): Promise<IncomingPhoneNumber> {
@@ -23,8 +23,12 @@ export class IncomingPhoneNumberRepository extends SidRepository<'incomingPhoneN
   }
 
   /** The number as the call router looks it up: exact E.164 match, across every account. */
-  findByPhoneNumber(phoneNumber: string): Promise<IncomingPhoneNumber | undefined> {
-    return this.db.selectFrom('incomingPhoneNumbers').selectAll().where('phoneNumber', '=', phoneNumber).executeTakeFirst();
+  async findByPhoneNumber(phoneNumber: string): Promise<IncomingPhoneNumber | undefined> {
+    const statement = this.compiled('findByPhoneNumber', ['phoneNumber'], (p) =>
+      this.db.selectFrom('incomingPhoneNumbers').selectAll().where('phoneNumber', '=', p.phoneNumber).compile(),
+    );
+    const [row] = await statement.run<IncomingPhoneNumber>({ phoneNumber });
+    return row;
   }
 
   list(accountSid: string, filters: IncomingPhoneNumberFilters, page: PageRequest): Promise<Page<IncomingPhoneNumber>> {

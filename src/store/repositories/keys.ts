@@ -1,8 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely } from 'kysely';
 import { newSid } from '../../core/index.js';
-import type { Database, KeyTable } from '../schema.js';
+import type { KeyTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type ApiKey = Omit<KeyTable, 'secretSalt' | 'secretHash'>;
@@ -15,8 +15,8 @@ function hashSecret(salt: string, secret: string): string {
 const publicColumns = ['sid', 'accountSid', 'friendlyName', 'dateCreated', 'dateUpdated'] as const;
 
 export class KeyRepository extends SidRepository<'keys'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'keys');
+  constructor(database: StoreDatabase) {
+    super(database, 'keys');
   }
 
   /** Creates a key; the secret is returned here once and only its salted hash is stored. */

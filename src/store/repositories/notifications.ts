@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database, NotificationTable } from '../schema.js';
+import type { NotificationTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
 import type { TimeRange } from './range.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type Notification = NotificationTable;
@@ -13,8 +13,8 @@ export interface NotificationFilters {
 }
 
 export class NotificationRepository extends SidRepository<'notifications'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'notifications');
+  constructor(database: StoreDatabase) {
+    super(database, 'notifications');
   }
 
   create(row: Notification): Promise<Notification> {

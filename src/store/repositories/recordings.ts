@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database, RecordingTable } from '../schema.js';
+import type { RecordingTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
 import type { TimeRange } from './range.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type Recording = RecordingTable;
@@ -13,8 +13,8 @@ export interface RecordingFilters {
 }
 
 export class RecordingRepository extends SidRepository<'recordings'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'recordings');
+  constructor(database: StoreDatabase) {
+    super(database, 'recordings');
   }
 
   create(row: Recording): Promise<Recording> {

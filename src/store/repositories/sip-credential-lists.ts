@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { Database, SipCredentialListTable } from '../schema.js';
+import type { SipCredentialListTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type SipCredentialList = SipCredentialListTable;
 
 export class SipCredentialListRepository extends SidRepository<'sipCredentialLists'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'sipCredentialLists');
+  constructor(database: StoreDatabase) {
+    super(database, 'sipCredentialLists');
   }
 
   create(row: SipCredentialList): Promise<SipCredentialList> {

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Database, SipCredentialTable } from '../schema.js';
+import type { SipCredentialTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
 import type { CredentialCipher } from './sip-credential-cipher.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 /** A credential as the API shows it: the password never leaves the store except to verify a digest. */
@@ -19,10 +19,10 @@ const publicColumns = ['sid', 'accountSid', 'credentialListSid', 'username', 'da
 export class SipCredentialRepository extends SidRepository<'sipCredentials'> {
   /** The cipher is built on first use, so a store that never touches SIP credentials never creates a key. */
   constructor(
-    db: Kysely<Database>,
+    database: StoreDatabase,
     private readonly cipher: () => CredentialCipher,
   ) {
-    super(db, 'sipCredentials');
+    super(database, 'sipCredentials');
   }
 
   async create(input: SipCredential & { password: string }): Promise<SipCredential> {

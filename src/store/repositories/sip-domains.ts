@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database, SipDomainTable } from '../schema.js';
+import type { SipDomainTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type SipDomain = SipDomainTable;
@@ -14,8 +14,8 @@ export class DomainNameTakenError extends Error {
 }
 
 export class SipDomainRepository extends SidRepository<'sipDomains'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'sipDomains');
+  constructor(database: StoreDatabase) {
+    super(database, 'sipDomains');
   }
 
   /** Creates the domain; the name is compared case-insensitively (host names are, RFC 3261 §19.1.4). */

@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { Database, SipIpAccessControlListTable } from '../schema.js';
+import type { SipIpAccessControlListTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type SipIpAccessControlList = SipIpAccessControlListTable;
 
 export class SipIpAccessControlListRepository extends SidRepository<'sipIpAccessControlLists'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'sipIpAccessControlLists');
+  constructor(database: StoreDatabase) {
+    super(database, 'sipIpAccessControlLists');
   }
 
   create(row: SipIpAccessControlList): Promise<SipIpAccessControlList> {

@@ -1,13 +1,13 @@
-import type { Kysely } from 'kysely';
-import type { Database, SipIpAddressTable } from '../schema.js';
+import type { SipIpAddressTable } from '../schema.js';
 import { type Page, type PageRequest, keysetPage } from '../paging.js';
+import type { StoreDatabase } from '../database.js';
 import { SidRepository } from './sid-repository.js';
 
 export type SipIpAddress = SipIpAddressTable;
 
 export class SipIpAddressRepository extends SidRepository<'sipIpAddresses'> {
-  constructor(db: Kysely<Database>) {
-    super(db, 'sipIpAddresses');
+  constructor(database: StoreDatabase) {
+    super(database, 'sipIpAddresses');
   }
 
   create(row: SipIpAddress): Promise<SipIpAddress> {
