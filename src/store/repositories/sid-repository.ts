@@ -50,12 +50,8 @@ export abstract class SidRepository<N extends keyof Database> {
   protected async insertRow(row: Insertable<Database[N]>): Promise<Selectable<Database[N]>> {
     const values = row as Record<string, unknown>;
     const columns = writtenColumns(values);
-    if (columns === null) {
-      await this.untyped.insertInto(this.name).values(values).execute();
-    } else {
-      const statement = this.compiled(`insert:${columns.join(',')}`, columns, (p) => this.untyped.insertInto(this.name).values(p).compile());
-      await statement.run(values);
-    }
+    const statement = this.compiled(`insert:${columns.join(',')}`, columns, (p) => this.untyped.insertInto(this.name).values(p).compile());
+    await statement.run(values);
     return row as Selectable<Database[N]>;
   }
 
@@ -63,10 +59,6 @@ export abstract class SidRepository<N extends keyof Database> {
     const values = patch as Record<string, unknown>;
     const columns = writtenColumns(values);
     // RETURNING (SQLite ≥ 3.35, PostgreSQL) gives the updated row in the same statement instead of a second read.
-    if (columns === null) {
-      const row: unknown = await this.untyped.updateTable(this.name).set(values).where('sid', '=', sid).returningAll().executeTakeFirst();
-      return row as Selectable<Database[N]> | undefined;
-    }
     const statement = this.compiled(`update:${columns.join(',')}`, [...columns, 'sid'], (p) => {
       const { sid: where, ...set } = p;
       return this.untyped.updateTable(this.name).set(set).where('sid', '=', where).returningAll().compile();
@@ -124,16 +116,7 @@ function compileWithPlaceholders(
   return { run: async <Row>(values: Record<string, unknown>) => (await prepared.rows(order.map((name) => values[name]))) as Row[] };
 }
 
-/**
- * The columns a row or patch writes, in order, leaving out `undefined` as kysely does; null when a value is a SQL
- * expression rather than a plain value, which the caller then runs through kysely as it stands.
- */
-function writtenColumns(values: Record<string, unknown>): string[] | null {
-  const columns: string[] = [];
-  for (const [column, value] of Object.entries(values)) {
-    if (value === undefined) continue;
-    if (typeof value === 'object' && value !== null && 'toOperationNode' in value) return null;
-    columns.push(column);
-  }
-  return columns;
+/** The columns a row or patch writes, in order, leaving out `undefined` values as kysely does. */
+function writtenColumns(values: Record<string, unknown>): string[] {
+  return Object.keys(values).filter((column) => values[column] !== undefined);
 }
