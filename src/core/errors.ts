@@ -29,6 +29,7 @@ export const ErrorCode = {
   InvalidFromNumber: 21212,
   MissingFromNumber: 21213,
   InvalidCallState: 21220,
+  InvalidMachineDetection: 21234,
   PhoneNumberNotValid: 21421,
   PhoneNumberAlreadyProvisioned: 21422,
 } as const;

@@ -1,10 +1,11 @@
 /**
  * `POST Calls.json` parameters (reference §1.2 Calls create) read into an `OriginateRequest`, each failure with
  * Twilio's code: 21201 To missing, 21211 To invalid, 21213 From missing, 21212 From invalid, 21200 none of
- * Url/Twiml/ApplicationSid (or more than one), 21205 a bad URL, 21208 a bad Timeout, 20001 anything else.
+ * Url/Twiml/ApplicationSid (or more than one), 21205 a bad URL, 21208 a bad Timeout, 21234 a bad MachineDetection
+ * value, 20001 anything else.
  */
 import { ErrorCode, TwilioError, invalidParameter } from '../../core/index.js';
-import type { OriginateRequest } from '../../voice/index.js';
+import { MACHINE_DETECTION_LIMITS, type OriginateRequest } from '../../voice/index.js';
 import type { CallProgressEvent } from '../../voice/twiml/types.js';
 import { Params } from '../params.js';
 import type { Form } from '../form.js';
@@ -103,6 +104,7 @@ export function readCallCreate(form: Form): OriginateRequest {
     throw invalidParameter(ErrorCode.InvalidParameter, 'SipAuthUsername and SipAuthPassword go together');
   }
   const byoc = params.sid('Byoc', 'BY') ?? null;
+  const machineDetection = readMachineDetection(params);
 
   return {
     to, from, source,
@@ -111,6 +113,39 @@ export function readCallCreate(form: Form): OriginateRequest {
     sendDigits: sendDigits || null,
     timeoutSeconds, timeLimitSeconds, recording, callerId,
     sipAuth: sipUser && sipPassword ? { username: sipUser, password: sipPassword } : null,
-    byoc,
+    byoc, machineDetection,
+  };
+}
+
+const MACHINE_DETECTION_MODES = ['Enable', 'DetectMessageEnd'] as const;
+
+/**
+ * `MachineDetection` (`Enable` | `DetectMessageEnd`) and its tuning, each bad or out-of-range value 21234 ("Invalid
+ * Machine Detection configuration value"), `AsyncAmd` too. They are checked even without `MachineDetection`, which
+ * alone turns detection on.
+ */
+function readMachineDetection(params: Params): OriginateRequest['machineDetection'] {
+  const code = ErrorCode.InvalidMachineDetection;
+  const raw = params.string('MachineDetection');
+  const limits = MACHINE_DETECTION_LIMITS;
+  const tuning = (name: string, limit: { default: number; min: number; max: number }) => integer(params, name, limit.min, limit.max, code) ?? limit.default;
+  const timeoutSeconds = tuning('MachineDetectionTimeout', limits.timeoutSeconds);
+  const speechThresholdMs = tuning('MachineDetectionSpeechThreshold', limits.speechThresholdMs);
+  const speechEndThresholdMs = tuning('MachineDetectionSpeechEndThreshold', limits.speechEndThresholdMs);
+  const silenceTimeoutMs = tuning('MachineDetectionSilenceTimeout', limits.silenceTimeoutMs);
+  const asyncAmd = params.string('AsyncAmd');
+  if (asyncAmd !== undefined && asyncAmd !== '' && !/^(true|false)$/i.test(asyncAmd)) {
+    throw bad(code, `AsyncAmd must be true or false, not '${asyncAmd}'`);
+  }
+  const callback = params.url('AsyncAmdStatusCallback');
+  const callbackMethod: 'GET' | 'POST' = params.method('AsyncAmdStatusCallbackMethod') === 'GET' ? 'GET' : 'POST';
+  if (raw === undefined || raw === '') return null;
+  const mode = MACHINE_DETECTION_MODES.find((m) => m.toLowerCase() === raw.toLowerCase());
+  if (!mode) throw bad(code, `MachineDetection must be Enable or DetectMessageEnd, not '${raw}'`);
+  const async = asyncAmd?.toLowerCase() === 'true';
+  return {
+    mode, timeoutSeconds, speechThresholdMs, speechEndThresholdMs, silenceTimeoutMs, async,
+    // Reference §1.2: the result is posted only with AsyncAmd; synchronous detection hands it to the TwiML request.
+    callback: async && callback ? { url: callback, method: callbackMethod } : null,
   };
 }

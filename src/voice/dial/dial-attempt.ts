@@ -18,6 +18,7 @@ import type { Account } from '../../store/index.js';
 import { createCallTwiml } from '../call-twiml.js';
 import type { Destination } from '../originate/destinations.js';
 import type { OutgoingCall } from '../originate/outgoing-call.js';
+import { runMachineDetection } from '../originate/machine-detection.js';
 import { placeCall } from '../originate/place-call.js';
 import type { CallControl, DialCallStatus, DialRequest, DialResult, DialTarget } from '../twiml/call-control.js';
 import { gather, hangup, pause, play, say } from '../twiml/verbs/index.js';
@@ -160,10 +161,17 @@ export class DialAttempt {
         child.cancel();
         return false;
       }
-      return await placeCall(child, services, {
+      const answered = await placeCall(child, services, {
         destinations: target.destinations, caller: request.callerId ?? this.options.parent.from, timeoutMs: request.timeoutMs,
         headers: target.target.sipHeaders, logger: logger.child({ callSid: child.sid }),
       });
+      // Reference §3.2 Number: detection on the callee runs beside the Dial and reports to amdStatusCallback.
+      const amd = target.target.machineDetection;
+      if (answered && amd) {
+        void runMachineDetection(child, amd, services.webhooks.callbacks, this.options.account.authToken)
+          .catch((err: unknown) => logger.error({ err, callSid: child.sid }, 'answering machine detection failed'));
+      }
+      return answered;
     } finally {
       this.stop.signal.removeEventListener('abort', onStop);
       if (this.earlyBridge?.child === child && child.isFinal) {

@@ -17,11 +17,13 @@ import type { CallDialer } from '../call/call.js';
 import { CallNotifier } from '../notifications.js';
 import { OutboundCallQueue, type ReleasedCall } from '../queue/index.js';
 import type { LiveCallChange, LiveCallControl } from '../router/call-router.js';
+import type { MachineDetectionRequest } from '../twiml/call-control.js';
 import type { DocumentSource } from '../twiml/interpreter.js';
 import type { CallProgressEvent, RecordingStatusEvent } from '../twiml/types.js';
 import type { WebhookTarget } from '../webhook/document-fetcher.js';
 import { CallStatusCallbacks, recordingStatusParams } from '../webhook/status-callback-sender.js';
 import type { DestinationResolver } from './destinations.js';
+import { runMachineDetection } from './machine-detection.js';
 import { OutgoingCall, type OutgoingCallRecording } from './outgoing-call.js';
 import { placeCall } from './place-call.js';
 
@@ -45,6 +47,12 @@ export interface OriginateRequest {
   callerId: string | null;
   sipAuth: Credentials | null;
   byoc: string | null;
+  /**
+   * `MachineDetection` and its tuning: detection from the answer on; with `async` false (the default) the call's
+   * TwiML is fetched only once it decided, with `AnsweredBy`; with `async` true the TwiML runs at once and the
+   * result goes to `callback` (`AsyncAmdStatusCallback`). Null: no detection.
+   */
+  machineDetection: (MachineDetectionRequest & { async: boolean }) | null;
 }
 
 export interface OutboundRecording {
@@ -203,6 +211,7 @@ export class OriginateService implements LiveCallControl {
       ...stored,
       // Queue rows written before recording existed carry `record: boolean` only.
       recording: stored.recording ?? null,
+      machineDetection: stored.machineDetection ?? null,
       sipAuth: stored.sipAuth && password !== undefined ? { username: stored.sipAuth.username, password } : null,
     };
     const app = await this.application(account, request);
@@ -248,7 +257,14 @@ export class OriginateService implements LiveCallControl {
       const clock = webhooks.clock;
       const limit = clock.setTimeout(() => void call.hangup(), (request.timeLimitSeconds ?? DEFAULT_TIME_LIMIT_S) * 1000);
       try {
+        // Reference §1.2 (OpenAPI `MachineDetection`): with SendDigits, MachineDetection is ignored.
+        const amd = request.sendDigits ? null : request.machineDetection;
         if (request.sendDigits) await call.play({ kind: 'digits', digits: request.sendDigits }, { signal: call.ended });
+        if (amd) {
+          const detection = runMachineDetection(call, amd, webhooks.callbacks, account.authToken);
+          if (amd.async) void detection.catch((err: unknown) => callLogger.error({ err }, 'answering machine detection failed'));
+          else await detection;
+        }
         const source: DocumentSource = app.twiml !== null ? { kind: 'twiml', twiml: app.twiml } : { kind: 'url', url: app.voice!.url, method: app.voice!.method };
         const result = await twiml.interpreter.run(source);
         callLogger.debug({ result }, 'TwiML finished');

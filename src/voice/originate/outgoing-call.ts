@@ -6,12 +6,12 @@
  * went in the INVITE.
  */
 import type { Logger } from '../../core/index.js';
-import { type MediaSession, parseDtmfInfo } from '../../media/index.js';
+import { type AmdDecision, type MediaSession, parseDtmfInfo } from '../../media/index.js';
 import { type OutgoingLeg, SipError } from '../../sip/index.js';
 import type { CallStatus } from '../../store/index.js';
 import { type CallMediaServices, playSource, recordCaller } from '../call/call-media.js';
 import type {
-  AudioSource, CallControl, CallState, DialRequest, DialResult, PlayResult, RecordOptions, RecordResult,
+  AudioSource, CallControl, CallState, DialRequest, DialResult, MachineDetectionRequest, PlayResult, RecordOptions, RecordResult,
 } from '../twiml/call-control.js';
 import type { CallDialer } from '../call/call.js';
 import { CallRecording, type CallRecordingOptions, type CallRecordingResult } from '../call/call-recording.js';
@@ -19,6 +19,7 @@ import { CallRecordWriter } from '../call/call-record-writer.js';
 import type { RecordingStatusEvent } from '../twiml/types.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
+import { detectAnsweringMachine } from './machine-detection.js';
 
 export type OutgoingTerminal = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
 export type OutgoingPhase = Extract<CallStatus, 'queued' | 'initiated' | 'ringing' | 'in-progress'> | OutgoingTerminal;
@@ -104,6 +105,8 @@ export class OutgoingCall implements CallControl {
   private startTime: number | null = null;
   private endTime: number | null = null;
   private recording: Promise<CallRecording | null> | null = null;
+  /** Answering machine detection's result, once there is one. */
+  private machine: AmdDecision | null = null;
   private readonly records: CallRecordWriter;
   private readonly endController = new AbortController();
   private finishedResolve!: () => void;
@@ -162,6 +165,7 @@ export class OutgoingCall implements CallControl {
       CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
       CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: this.direction,
       ...(o.parentCallSid ? { ParentCallSid: o.parentCallSid } : {}),
+      ...(this.machine ? { AnsweredBy: this.machine.answeredBy, MachineDetectionDuration: String(this.machine.durationMs) } : {}),
     };
   }
 
@@ -270,6 +274,24 @@ export class OutgoingCall implements CallControl {
     } catch (err) {
       this.options.logger.error({ err }, 'recording status listener threw');
     }
+  }
+
+  /**
+   * Answering machine detection on what the far end sends from now on (see `machine-detection.ts`). The result is
+   * written to the record (`answered_by`) before this resolves, and every later webhook of the call carries it;
+   * null when the call ends first or was never answered.
+   */
+  async detectMachine(request: MachineDetectionRequest): Promise<AmdDecision | null> {
+    const media = this.media_;
+    if (!media || this.phase !== 'in-progress') return null;
+    const { services, logger } = this.options;
+    const decision = await detectAnsweringMachine(media, request, services.clock, this.ended);
+    if (!decision) return null;
+    this.machine = decision;
+    logger.info({ answeredBy: decision.answeredBy, reason: decision.reason, durationMs: decision.durationMs }, 'answering machine detection');
+    await this.records.run(() => services.store.calls.update(this.sid, { answeredBy: decision.answeredBy, dateUpdated: services.clock.now() }))
+      .catch((err: unknown) => logger.error({ err }, 'answered_by not stored'));
+    return decision;
   }
 
   /** REST `Status=canceled` while queued: final at once, and no status callback fires (reference §2.2). */

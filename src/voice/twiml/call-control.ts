@@ -51,6 +51,21 @@ export interface RecordResult {
     | { kind: 'aborted' };
 }
 
+/**
+ * Answering machine detection on a call we place, once it answers (reference §1.2 Calls create `MachineDetection*`,
+ * §3.2 Number `machineDetection*`): `Enable` reports a machine as soon as it is recognised, `DetectMessageEnd` waits
+ * for the end of its greeting.
+ */
+export interface MachineDetectionRequest {
+  mode: 'Enable' | 'DetectMessageEnd';
+  timeoutSeconds: number;
+  speechThresholdMs: number;
+  speechEndThresholdMs: number;
+  silenceTimeoutMs: number;
+  /** Where the result is posted (`AsyncAmdStatusCallback`, `amdStatusCallback`); null: it is only stored on the call. */
+  callback: WebhookTarget | null;
+}
+
 /** One party `<Dial>` rings: a `<Number>` (or plain text) or a `<Sip>` URI (reference §3.2 Number, Sip). */
 export interface DialTarget {
   /** E.164 number or `sip:` URI. */
@@ -66,6 +81,8 @@ export interface DialTarget {
   byoc: string | null;
   /** Custom headers for the INVITE (`<Sip>` URI headers and `<Headers>`): `X-` headers and User-to-User only. */
   sipHeaders: ReadonlyArray<readonly [string, string]>;
+  /** `machineDetection` on the noun: detection runs on the callee once it answers, the call goes on meanwhile. */
+  machineDetection: MachineDetectionRequest | null;
 }
 
 export interface DialRequest {

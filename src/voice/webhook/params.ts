@@ -1,6 +1,7 @@
 /**
  * The parameters Patchbay sends to a voice application (reference §2.1) and the form encoding they travel in.
  */
+import type { AnsweredBy } from '../../media/index.js';
 import type { CallDirection, CallStatus } from '../../store/index.js';
 
 export type HttpMethod = 'GET' | 'POST';
@@ -42,6 +43,10 @@ export interface StandardCallParameters {
   CallerState?: string;
   CallerZip?: string;
   CallerCountry?: string;
+  /** Answering machine detection's result, once there is one (reference §2.1). */
+  AnsweredBy?: AnsweredBy;
+  /** Milliseconds from the answer to that result. */
+  MachineDetectionDuration?: string;
 }
 
 /** Drops absent values so that only what is known is sent. */

@@ -73,6 +73,12 @@ function legTarget(
     to, sipAuth, sendDigits, sipHeaders, byoc: noun.noun === 'Number' ? noun.byoc : null,
     whisper: noun.url === null ? null : { url: noun.url, method: noun.method },
     statusCallback: noun.statusCallback === null ? null : { url: noun.statusCallback, method: noun.statusCallbackMethod, events: noun.statusCallbackEvent },
+    machineDetection: noun.machineDetection === null ? null : {
+      mode: noun.machineDetection, timeoutSeconds: noun.machineDetectionTimeout,
+      speechThresholdMs: noun.machineDetectionSpeechThreshold, speechEndThresholdMs: noun.machineDetectionSpeechEndThreshold,
+      silenceTimeoutMs: noun.machineDetectionSilenceTimeout,
+      callback: noun.amdStatusCallback === null ? null : { url: noun.amdStatusCallback, method: noun.amdStatusCallbackMethod },
+    },
   };
 }
 

@@ -1,0 +1,103 @@
+/**
+ * Answering machine detection on a call we placed (reference §1.2 Calls create `MachineDetection*`, `AsyncAmd*`;
+ * §3.2 Number and Sip `machineDetection*`, `amdStatusCallback*`): the media layer's detector listens to what the
+ * called party sends from the answer on; the result is stored on the call (its `answered_by`, and `AnsweredBy` in
+ * every later webhook) and then, when asked, posted to the application. REST calls and `<Dial>` legs go through the
+ * same `runMachineDetection`.
+ */
+import type { Clock } from '../../core/index.js';
+import { type AmdDecision, AnsweringMachineDetector, type MediaSession } from '../../media/index.js';
+import type { MachineDetectionRequest } from '../twiml/call-control.js';
+import { type WebhookParams, toWebhookParams } from '../webhook/params.js';
+import type { CallbackQueue } from '../webhook/status-callback-sender.js';
+import type { OutgoingCall } from './outgoing-call.js';
+
+/** Reference §1.2 and §3.2 Number: each tuning parameter's default and accepted range. */
+export const MACHINE_DETECTION_LIMITS = {
+  timeoutSeconds: { default: 30, min: 3, max: 60 },
+  speechThresholdMs: { default: 2400, min: 1000, max: 6000 },
+  speechEndThresholdMs: { default: 1200, min: 500, max: 5000 },
+  silenceTimeoutMs: { default: 5000, min: 2000, max: 10_000 },
+} as const;
+
+/** Packets later than this leave a gap that is analysed as silence (no RTP: the far end sends nothing). */
+const GAP_MS = 250;
+/** Audio this far ahead of the clock is a gap counted already: its silent frames are skipped. */
+const AHEAD_MS = 60;
+/** How often the gap is looked for while detection runs. */
+const WATCH_MS = 100;
+
+/**
+ * Runs the detector on `media`'s received audio until it decides; null when the call ends first. The detector's
+ * time is the audio's, so a far end that sends no packets (or stops) is caught up with silence from the clock; the
+ * silent frames the session later inserts for the same gap (RTP timestamps jumped) are then skipped.
+ */
+export function detectAnsweringMachine(
+  media: MediaSession, request: MachineDetectionRequest, clock: Clock, ended: AbortSignal,
+): Promise<AmdDecision | null> {
+  if (ended.aborted || media.isClosed) return Promise.resolve(null);
+  const detector = new AnsweringMachineDetector({
+    detectMessageEnd: request.mode === 'DetectMessageEnd',
+    timeoutMs: request.timeoutSeconds * 1000,
+    speechThresholdMs: request.speechThresholdMs,
+    speechEndThresholdMs: request.speechEndThresholdMs,
+    silenceTimeoutMs: request.silenceTimeoutMs,
+  });
+  const start = clock.now();
+  return new Promise((resolve) => {
+    let timer = clock.setTimeout(() => watch(), WATCH_MS);
+    let lastAudio = start;
+    const done = (decision: AmdDecision | null) => {
+      unsubscribe();
+      clock.clearTimeout(timer);
+      ended.removeEventListener('abort', onEnded);
+      resolve(decision);
+    };
+    const onEnded = () => done(null);
+    const unsubscribe = media.onAudio((frame) => {
+      const now = clock.now();
+      lastAudio = now;
+      if (detector.elapsedMs > now - start + AHEAD_MS && isSilent(frame)) return;
+      const decision = detector.process(frame);
+      if (decision) done(decision);
+    });
+    const watch = () => {
+      const now = clock.now();
+      const behind = now - start - detector.elapsedMs;
+      const decision = now - lastAudio >= GAP_MS && behind >= GAP_MS ? detector.silence(behind) : null;
+      if (decision) done(decision);
+      else timer = clock.setTimeout(() => watch(), WATCH_MS);
+    };
+    ended.addEventListener('abort', onEnded, { once: true });
+  });
+}
+
+function isSilent(frame: Int16Array): boolean {
+  for (let i = 0; i < frame.length; i++) if (frame[i] !== 0) return false;
+  return true;
+}
+
+/** The body of an AMD status callback (`AsyncAmdStatusCallback`, `amdStatusCallback`). */
+export function machineDetectionParams(accountSid: string, callSid: string, decision: AmdDecision): WebhookParams {
+  return toWebhookParams({
+    AccountSid: accountSid, CallSid: callSid, AnsweredBy: decision.answeredBy, MachineDetectionDuration: decision.durationMs,
+  });
+}
+
+/**
+ * Detects on `call` (stored on its record before anyone hears of it), then posts the result to the request's
+ * callback, signed with the account's token, in order with the call's other callbacks. Resolves with the decision,
+ * or null when the call ended first.
+ */
+export async function runMachineDetection(
+  call: OutgoingCall, request: MachineDetectionRequest, callbacks: CallbackQueue, authToken: string,
+): Promise<AmdDecision | null> {
+  const decision = await call.detectMachine(request);
+  if (decision && request.callback) {
+    callbacks.enqueue(
+      { url: request.callback.url, method: request.callback.method, accountSid: call.accountSid, callSid: call.sid, authToken },
+      machineDetectionParams(call.accountSid, call.sid, decision),
+    );
+  }
+  return decision;
+}
