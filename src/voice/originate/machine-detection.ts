@@ -5,7 +5,7 @@
  * every later webhook) and then, when asked, posted to the application. REST calls and `<Dial>` legs go through the
  * same `runMachineDetection`.
  */
-import type { Clock } from '../../core/index.js';
+import type { Clock, TimerHandle } from '../../core/index.js';
 import { type AmdDecision, AnsweringMachineDetector, type MediaSession } from '../../media/index.js';
 import type { MachineDetectionRequest } from '../twiml/call-control.js';
 import { type WebhookParams, toWebhookParams } from '../webhook/params.js';
@@ -33,7 +33,7 @@ const WATCH_MS = 100;
  * silent frames the session later inserts for the same gap (RTP timestamps jumped) are then skipped.
  */
 export function detectAnsweringMachine(
-  media: MediaSession, request: MachineDetectionRequest, clock: Clock, ended: AbortSignal,
+  media: Pick<MediaSession, 'onAudio' | 'isClosed'>, request: MachineDetectionRequest, clock: Clock, ended: AbortSignal,
 ): Promise<AmdDecision | null> {
   if (ended.aborted || media.isClosed) return Promise.resolve(null);
   const detector = new AnsweringMachineDetector({
@@ -45,15 +45,8 @@ export function detectAnsweringMachine(
   });
   const start = clock.now();
   return new Promise((resolve) => {
-    let timer = clock.setTimeout(() => watch(), WATCH_MS);
     let lastAudio = start;
-    const done = (decision: AmdDecision | null) => {
-      unsubscribe();
-      clock.clearTimeout(timer);
-      ended.removeEventListener('abort', onEnded);
-      resolve(decision);
-    };
-    const onEnded = () => done(null);
+    let timer: TimerHandle | undefined;
     const unsubscribe = media.onAudio((frame) => {
       const now = clock.now();
       lastAudio = now;
@@ -66,9 +59,17 @@ export function detectAnsweringMachine(
       const behind = now - start - detector.elapsedMs;
       const decision = now - lastAudio >= GAP_MS && behind >= GAP_MS ? detector.silence(behind) : null;
       if (decision) done(decision);
-      else timer = clock.setTimeout(() => watch(), WATCH_MS);
+      else timer = clock.setTimeout(watch, WATCH_MS);
     };
+    const onEnded = () => done(null);
+    function done(decision: AmdDecision | null): void {
+      unsubscribe();
+      clock.clearTimeout(timer);
+      ended.removeEventListener('abort', onEnded);
+      resolve(decision);
+    }
     ended.addEventListener('abort', onEnded, { once: true });
+    timer = clock.setTimeout(watch, WATCH_MS);
   });
 }
 
