@@ -7,6 +7,7 @@ import {
 } from 'kysely';
 import type { Database } from './schema.js';
 import { migrations } from './migrations/index.js';
+import { GroupCommit } from './group-commit.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -80,7 +81,8 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite) }), plugins: [new CamelCasePlugin()] });
+  const commits = new GroupCommit(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite, commits) }), plugins: [new CamelCasePlugin()] });
   const prepare = (query: CompiledQuery): PreparedQuery => {
     // Raw mode: better-sqlite3 returns an array per row, several microseconds cheaper than an object of 20-odd keys.
     // Raw is a setting of the statement, so this one is its own, not one of the StatementCache's that kysely reads.
@@ -88,6 +90,24 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
     const reader = statement.reader;
     if (reader) statement.raw(true);
     const names = reader ? statement.columns().map((c) => camelCase(c.name)) : [];
+    const first = (parameters: readonly unknown[]): unknown[] | undefined => {
+      if (reader) return statement.get(...parameters) as unknown[] | undefined;
+      statement.run(...parameters);
+      return undefined;
+    };
+    const rows = (parameters: readonly unknown[]): Record<string, unknown>[] => {
+      if (reader) return rowObjects(names, statement.all(...parameters) as unknown[][]);
+      statement.run(...parameters);
+      return [];
+    };
+    // Writes are grouped into one commit per turn of the event loop (GroupCommit); a read first commits the writes
+    // queued before it, so it sees them.
+    const writes = !statement.readonly;
+    const run = <T>(execute: () => T): T | Promise<T> => {
+      if (writes) return commits.write(execute);
+      commits.flush();
+      return execute();
+    };
     // Kysely runs every query on this one connection behind its own lock; a transaction in flight holds it across
     // awaits, and a statement run here would see (or, writing, join) that transaction. Wait for it in line instead.
     const viaKysely = async (parameters: readonly unknown[]) => (await db.executeQuery<Record<string, unknown>>({ ...query, parameters })).rows;
@@ -97,23 +117,16 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
           const [row] = await viaKysely(parameters);
           return row && Object.values(row);
         }
-        if (!reader) {
-          statement.run(...parameters);
-          return undefined;
-        }
-        return statement.get(...parameters) as unknown[] | undefined;
+        return run(() => first(parameters));
       },
-      rows: async (parameters) => {
-        if (sqlite.inTransaction) return viaKysely(parameters);
-        if (!reader) {
-          statement.run(...parameters);
-          return [];
-        }
-        return rowObjects(names, statement.all(...parameters) as unknown[][]);
-      },
+      rows: async (parameters) => (sqlite.inTransaction ? viaKysely(parameters) : run(() => rows(parameters))),
     };
   };
-  return { db, dialect: 'sqlite', location: path.resolve(file), prepare, close: () => db.destroy() };
+  const close = async (): Promise<void> => {
+    commits.flush();
+    await db.destroy();
+  };
+  return { db, dialect: 'sqlite', location: path.resolve(file), prepare, close };
 }
 
 /**
@@ -125,10 +138,13 @@ class StatementCache implements SqliteDatabase {
 
   constructor(
     private readonly sqlite: SQLite.Database,
+    private readonly commits: GroupCommit,
     private readonly max = 512,
   ) {}
 
+  /** Kysely prepares each statement right before running it: commit the writes queued before it first. */
   prepare(sql: string): SqliteStatement {
+    this.commits.flush();
     let statement = this.statements.get(sql);
     if (statement) {
       // Refresh recency: Map iteration order is insertion order, so re-insert to mark as most recently used.
