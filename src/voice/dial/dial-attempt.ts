@@ -67,6 +67,8 @@ export class DialAttempt {
   private recording: CallRecording | null = null;
   private redirected: OutgoingCall | null = null;
   private endBridge: ((why: BridgeEnd) => void) | null = null;
+  /** Ends the winner's whisper early (a REST redirect of the child while it runs). */
+  private endWhisper: (() => void) | null = null;
 
   constructor(private readonly options: DialAttemptOptions) {}
 
@@ -97,14 +99,22 @@ export class DialAttempt {
   }
 
   /**
-   * Live control: the child leaves the bridge to run other TwiML; the caller goes on after the Dial. False when
-   * the child is not bridged by this attempt.
+   * Live control: the child leaves its whisper or the bridge to run other TwiML; the caller goes on after the Dial.
+   * False when the child is neither in its whisper nor bridged by this attempt.
    */
   redirectChild(child: OutgoingCall): boolean {
-    if (this.winner !== child || this.endBridge === null) return false;
-    this.redirected = child;
-    this.endBridge('child-redirected');
-    return true;
+    if (this.winner !== child || this.redirected !== null) return false;
+    if (this.endBridge !== null) {
+      this.redirected = child;
+      this.endBridge('child-redirected');
+      return true;
+    }
+    if (this.endWhisper !== null) {
+      this.redirected = child;
+      this.endWhisper();
+      return true;
+    }
+    return false;
   }
 
   // Ringing ------------------------------------------------------------------------------------------------------
@@ -230,7 +240,10 @@ export class DialAttempt {
 
     if (target.target.whisper) {
       this.closeEarlyBridge();
-      if (!(await this.whisper(child, target.target.whisper))) return this.result(dialStatusOf(child), child, false);
+      const stayed = await this.whisper(child, target.target.whisper);
+      // Redirected away during its whisper: the callee answered but was never bridged, and is no longer ours.
+      if (this.redirected === child) return this.result('completed', child, false, { redirected: true });
+      if (!stayed) return this.result(dialStatusOf(child), child, false);
     }
     if (target.target.sendDigits && !child.isFinal) await child.play({ kind: 'digits', digits: target.target.sendDigits }, { signal: child.ended });
     if (parent.ended.aborted || this.stop.signal.aborted || child.isFinal) {
@@ -281,6 +294,8 @@ export class DialAttempt {
     });
     const onStop = () => twiml.interpreter.redirect({ kind: 'twiml', twiml: '<Response><Hangup/></Response>' });
     this.stop.signal.addEventListener('abort', onStop, { once: true });
+    // A REST redirect ends the whisper where it is, leaving the callee up for its new TwiML.
+    this.endWhisper = () => twiml.interpreter.redirect({ kind: 'twiml', twiml: '<Response/>' });
     try {
       const result = await twiml.run();
       if (result.kind === 'call-ended' || child.isFinal) return false;
@@ -290,6 +305,7 @@ export class DialAttempt {
       }
       return !this.stop.signal.aborted;
     } finally {
+      this.endWhisper = null;
       this.stop.signal.removeEventListener('abort', onStop);
     }
   }

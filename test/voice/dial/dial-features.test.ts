@@ -224,4 +224,31 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     assert.equal(recording.channels, 1);
     assert.equal(recording.source, 'DialVerb');
   });
+
+  it('a REST redirect of the child during its whisper: it is never bridged, runs its new TwiML, and the caller goes on', async () => {
+    const callee = await number('/wredirect/callee');
+    h.app.route('/wredirect/callee', ANSWER_AND_WAIT);
+    h.app.route('/wredirect/whisper', '<Response><Pause length="20"/></Response>');
+    const doc = twiml();
+    doc.dial({ action: '/wredirect/action' }).number({ url: '/wredirect/whisper' }, callee);
+    h.app.route('/wredirect/voice', doc.toString());
+    h.app.route('/wredirect/action', '<Response><Hangup/></Response>');
+    h.app.route('/wredirect/child', '<Response><Pause length="1"/><Hangup/></Response>');
+    const to = await number('/wredirect/voice');
+    const caller = callWithSipp('uac-until-bye.xml', h.t.server.sip.udp!.port, to, { WAIT_MS: 30_000 });
+    const parent = await eventually(async () => (await h.t.client().calls.list({ to, status: 'in-progress' }))[0], 'the caller in progress');
+    const child = await eventually(async () => (await h.t.client().calls.list({ parentCallSid: parent.sid, status: 'in-progress' }))[0], 'the child in progress');
+    await eventually(() => h.app.seen('/wredirect/whisper')[0], 'the whisper running');
+    await h.t.client().calls(child.sid).update({ url: h.app.url('/wredirect/child') });
+
+    const action = await actionOf('/wredirect/action');
+    assert.equal(action.params.DialCallStatus, 'completed');
+    assert.equal(action.params.DialBridged, 'false');
+    assert.equal(action.params.DialCallSid, child.sid);
+    assert.equal(action.params.DialCallDuration, undefined, 'no DialCallDuration when the child was redirected');
+    assert.equal((await caller).code, 0);
+    const redirected = await eventually(() => h.app.seen('/wredirect/child')[0], 'the child\'s new document');
+    assert.equal(redirected.params.CallSid, child.sid);
+    await eventually(async () => ((await h.t.client().calls(child.sid).fetch()).status === 'completed' ? true : undefined), 'the child completed by its own TwiML');
+  });
 });
