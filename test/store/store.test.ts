@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { newSid } from '../../src/core/index.js';
 import { type Store, openStore, storeOver } from '../../src/store/index.js';
 import { openDatabase } from '../../src/store/database.js';
@@ -186,6 +187,25 @@ for (const dialect of dialects) {
       const partial = await store.calls.update(c.sid, { queueTime: 14, trunkSid: undefined });
       assert.deepEqual(partial, { ...plain, queueTime: 14 });
       assert.equal(await store.calls.update(newSid('CA'), { status: 'completed' }), undefined);
+    });
+
+    it('reads the new columns of a table altered after a query on it was prepared', async () => {
+      const fresh = await dialect.create();
+      const handle = await openDatabase({ url: fresh.url, dataDir: fresh.dataDir });
+      try {
+        const own = storeOver(handle);
+        const account = await own.accounts.create({ friendlyName: 'Altered', parentAccountSid: null, now: 1 });
+        const before = await handle.db.selectFrom('accounts').selectAll().where('sid', '=', account.sid).executeTakeFirst();
+        assert.equal(before?.friendlyName, 'Altered');
+        await sql`alter table accounts add column extra_note text default 'added'`.execute(handle.db);
+        const after = (await handle.db.selectFrom('accounts').selectAll().where('sid', '=', account.sid).executeTakeFirst()) as Record<string, unknown> | undefined;
+        assert.equal(after?.extraNote, 'added');
+        assert.equal(after?.friendlyName, 'Altered');
+        assert.equal(((await own.accounts.get(account.sid)) as Record<string, unknown> | undefined)?.extraNote, 'added');
+      } finally {
+        await handle.close();
+        await fresh.drop();
+      }
     });
 
     it('scopes reads to the owning account', async () => {
