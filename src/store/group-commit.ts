@@ -90,7 +90,11 @@ export class GroupCommit {
     try {
       this.commit.run();
     } catch (err) {
-      if (this.sqlite.inTransaction) this.rollback.run();
+      try {
+        if (this.sqlite.inTransaction) this.rollback.run();
+      } catch {
+        // The connection is unusable; every write of the batch is failed below all the same.
+      }
       for (const [lost] of done) lost.reject(err);
       return [];
     }

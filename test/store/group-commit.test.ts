@@ -41,6 +41,24 @@ describe('GroupCommit', () => {
     assert.deepEqual(sqlite.prepare('select v from t order by id').all(), [{ v: 'a' }, { v: 'b' }]);
   });
 
+  it('fails every write of a batch whose commit fails, stores none of them, and goes on with the next batch', async () => {
+    const sqlite = new SQLite(':memory:');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.exec(`create table parent (id integer primary key);
+      create table child (id integer primary key, parent integer references parent(id) deferrable initially deferred)`);
+    const commits = new GroupCommit(sqlite);
+    // A deferred foreign key is checked at COMMIT: the statements succeed, the commit does not.
+    const results = await Promise.allSettled([
+      commits.write(() => sqlite.prepare('insert into child (id, parent) values (1, 99)').run()),
+      commits.write(() => sqlite.prepare('insert into parent (id) values (1)').run()),
+    ]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(sqlite.inTransaction, false);
+    assert.equal((sqlite.prepare('select count(*) n from parent').get() as { n: number }).n, 0);
+    await commits.write(() => sqlite.prepare('insert into parent (id) values (2)').run());
+    assert.equal((sqlite.prepare('select count(*) n from parent').get() as { n: number }).n, 1);
+  });
+
   it('runs queued writes when flushed, before whatever flushed them', () => {
     const sqlite = new SQLite(':memory:');
     sqlite.exec('create table t (id integer primary key)');
