@@ -20,7 +20,13 @@ async function start(env: Record<string, string>): Promise<{ summary: string; st
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code, signal) => {
+      // Say so when a signal ended it (code null), so that a failure tells a crash from a hang or an error.
+      if (signal) output += `\n[ended by ${signal}]\n`;
+      resolve(code);
+    }),
+  );
   const deadline = Date.now() + 30_000;
   while (!output.includes('Stop with Ctrl+C')) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start:\n${output}`);
@@ -88,7 +94,8 @@ describe('patchbay CLI', () => {
       // Second start without the variables: the stored owner is kept, not regenerated.
       const second = await start({ PATCHBAY_DATA_DIR: dataDir });
       assert.match(second.summary, new RegExp(`Account SID\\s+${sid}`));
-      assert.equal((await second.stop()).code, 0);
+      const secondStopped = await second.stop();
+      assert.equal(secondStopped.code, 0, secondStopped.output);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }

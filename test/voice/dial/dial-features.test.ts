@@ -57,7 +57,8 @@ describe('<Dial> attributes and live control', { skip, timeout: 300_000 }, () =>
     h.app.route('/relay/voice', doc.toString());
     h.app.route('/relay/action', '<Response><Hangup/></Response>');
     const caller = await callWithSipp('uac-flow.xml', h.t.server.sip.udp!.port, await number('/relay/voice'), {
-      DIGIT_AT: 2_500, PCAP_DIGIT: path.join(SIPP_PCAPS, 'dtmf_2833_7.pcap'),
+      // Late enough for the bridge to be up on a slow machine (the callee answers with a <Say> rendered by espeak-ng).
+      DIGIT_AT: 5_000, PCAP_DIGIT: path.join(SIPP_PCAPS, 'dtmf_2833_7.pcap'),
       VOICE_AFTER: 1, PCAP_VOICE: path.join(SIPP_PCAPS, 'dtmf_2833_1.pcap'),
     });
     assert.equal(caller.code, 0, caller.errors);
