@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import { type Figure, writeResults } from './results.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
 const CONNECTIONS = 64;
 
 async function startTarget(mode: 'patchbay' | 'bare'): Promise<{ child: ChildProcess; info: Record<string, string> }> {
@@ -22,8 +22,14 @@ async function startTarget(mode: 'patchbay' | 'bare'): Promise<{ child: ChildPro
   return { child, info: JSON.parse(line) as Record<string, string> };
 }
 
-async function load(title: string, opts: autocannon.Options): Promise<{ rps: number; p99: number; errors: number }> {
-  process.stdout.write(`  ${title.padEnd(42)} `);
+interface Run {
+  rps: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(title: string, opts: autocannon.Options): Promise<Run> {
+  process.stdout.write(`  ${title.padEnd(52)} `);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts });
   const errors = result.errors + result.timeouts + result.non2xx;
   const rps = result.requests.average;
@@ -31,16 +37,36 @@ async function load(title: string, opts: autocannon.Options): Promise<{ rps: num
   return { rps, p99: result.latency.p99, errors };
 }
 
-console.log(`bench:api — ${DURATION} s per run, ${CONNECTIONS} connections, server pinned to one core`);
-const bare = await startTarget('bare');
-const bareRun = await load('bare Fastify route (reference)', { url: `${bare.info.url}/bare.json` });
-bare.child.kill();
+/**
+ * The single GET and the bare route are measured in alternation, ROUNDS times each, and the medians compared: this
+ * VM's speed drifts within minutes, and two back-to-back runs of the same server differ by a quarter at times.
+ */
+const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 3);
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+console.log(`bench:api — ${DURATION} s per run, ${CONNECTIONS} connections, server pinned to one core; the bare route and the single GET alternate ${ROUNDS} times`);
+const bare = await startTarget('bare');
 const pb = await startTarget('patchbay');
 const { url, accountSid, authToken, callSid } = pb.info;
 const headers = { authorization: 'Basic ' + Buffer.from(`${accountSid}:${authToken}`).toString('base64') };
 const base = `${url}/2010-04-01/Accounts/${accountSid}`;
-const fetchCall = await load('GET Calls/{Sid}.json (authenticated)', { url: `${base}/Calls/${callSid}.json`, headers });
+const bareRuns: Run[] = [];
+const fetchRuns: Run[] = [];
+// Both servers stay up on the same core; the one not measured is stopped (SIGSTOP), so that its idle timers take
+// nothing from the other.
+for (let round = 1; round <= ROUNDS; round++) {
+  pb.child.kill('SIGSTOP');
+  bareRuns.push(await load(`bare Fastify route (reference), round ${round}`, { url: `${bare.info.url}/bare.json` }));
+  pb.child.kill('SIGCONT');
+  bare.child.kill('SIGSTOP');
+  fetchRuns.push(await load(`GET Calls/{Sid}.json (authenticated), round ${round}`, { url: `${base}/Calls/${callSid}.json`, headers }));
+  bare.child.kill('SIGCONT');
+}
+bare.child.kill();
+const bareRun = { rps: median(bareRuns.map((r) => r.rps)), p99: median(bareRuns.map((r) => r.p99)), errors: bareRuns.reduce((a, r) => a + r.errors, 0) };
+const fetchCall = { rps: median(fetchRuns.map((r) => r.rps)), p99: median(fetchRuns.map((r) => r.p99)), errors: fetchRuns.reduce((a, r) => a + r.errors, 0) };
+const ratios = fetchRuns.map((r, i) => r.rps / bareRuns[i]!.rps);
+console.log(`  medians: bare ${Math.round(bareRun.rps)} req/s, single GET ${Math.round(fetchCall.rps)} req/s; per round the GET made ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(', ')} of the bare route`);
 const listCalls = await load('GET Calls.json (50-item page)', { url: `${base}/Calls.json?PageSize=50`, headers });
 let n = 0;
 const createNumber = await load('POST IncomingPhoneNumbers.json', {
