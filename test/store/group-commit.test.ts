@@ -94,6 +94,17 @@ describe('the SQLite store groups its writes', () => {
     await Promise.all([created, updated]);
   });
 
+  it('streams rows keyed by camelCase column name, as lists return them', async () => {
+    const account = await store.accounts.create({ friendlyName: 'Stream', parentAccountSid: null, now: 1 });
+    const sid = newSid('CA');
+    await store.calls.create(call(sid, account.sid));
+    const streamed: Array<Record<string, unknown>> = [];
+    for await (const row of handle.db.selectFrom('calls').selectAll().where('accountSid', '=', account.sid).stream()) streamed.push(row);
+    assert.equal(streamed.length, 1);
+    assert.deepEqual(streamed[0], await store.calls.get(sid));
+    assert.equal(streamed[0]!.accountSid, account.sid);
+  });
+
   it('commits writes still queued when the store closes', async () => {
     const account = await store.accounts.create({ friendlyName: 'Close', parentAccountSid: null, now: 1 });
     const sid = newSid('CA');
