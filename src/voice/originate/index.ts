@@ -2,4 +2,4 @@ export { OriginateService, type OriginateRequest, type OriginateServiceOptions }
 export { OutgoingCall, type OutgoingCallStatusEvent, type OutgoingPhase, finalStatusOf } from './outgoing-call.js';
 export { DestinationResolver, type Destination, type DestinationResult, NO_ROUTE_CODE, NO_REGISTRATION_CODE } from './destinations.js';
 export { placeCall, type PlaceCallServices, type PlaceCallOptions } from './place-call.js';
-export { MACHINE_DETECTION_LIMITS, detectAnsweringMachine, machineDetectionParams, runMachineDetection } from './machine-detection.js';
+export { detectAnsweringMachine, machineDetectionParams, runMachineDetection } from './machine-detection.js';

@@ -12,14 +12,6 @@ import { type WebhookParams, toWebhookParams } from '../webhook/params.js';
 import type { CallbackQueue } from '../webhook/status-callback-sender.js';
 import type { OutgoingCall } from './outgoing-call.js';
 
-/** Reference §1.2 and §3.2 Number: each tuning parameter's default and accepted range. */
-export const MACHINE_DETECTION_LIMITS = {
-  timeoutSeconds: { default: 30, min: 3, max: 60 },
-  speechThresholdMs: { default: 2400, min: 1000, max: 6000 },
-  speechEndThresholdMs: { default: 1200, min: 500, max: 5000 },
-  silenceTimeoutMs: { default: 5000, min: 2000, max: 10_000 },
-} as const;
-
 /** Packets later than this leave a gap that is analysed as silence (no RTP: the far end sends nothing). */
 const GAP_MS = 250;
 /** Audio this far ahead of the clock is a gap counted already: its silent frames are skipped. */

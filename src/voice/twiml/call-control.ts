@@ -66,6 +66,14 @@ export interface MachineDetectionRequest {
   callback: WebhookTarget | null;
 }
 
+/** Reference §1.2 and §3.2 Number: each tuning parameter's default and accepted range. */
+export const MACHINE_DETECTION_LIMITS = {
+  timeoutSeconds: { default: 30, min: 3, max: 60 },
+  speechThresholdMs: { default: 2400, min: 1000, max: 6000 },
+  speechEndThresholdMs: { default: 1200, min: 500, max: 5000 },
+  silenceTimeoutMs: { default: 5000, min: 2000, max: 10_000 },
+} as const;
+
 /** One party `<Dial>` rings: a `<Number>` (or plain text) or a `<Sip>` URI (reference §3.2 Number, Sip). */
 export interface DialTarget {
   /** E.164 number or `sip:` URI. */

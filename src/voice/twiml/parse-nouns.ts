@@ -5,6 +5,7 @@
 import { ErrorCode } from '../../core/index.js';
 import { TwimlErrorCode } from '../notifications.js';
 import { AttrReader, type ParseContext, RECORDING_EVENTS, childElements } from './attributes.js';
+import { MACHINE_DETECTION_LIMITS } from './call-control.js';
 import type {
   CallProgressEvent, ClientNoun, ConferenceNoun, ConnectVerb, DialNoun, DialRecord, DialVerb, EnqueueVerb,
   MachineDetectionOptions, NumberNoun, OtherNoun, QueueNoun, SipNoun, SipUri, StartVerb, StopVerb, StreamNoun, TwimlParameter,
@@ -94,13 +95,14 @@ function legCallbacks(a: AttrReader) {
 }
 
 function machineDetection(a: AttrReader): MachineDetectionOptions {
-  // Reference §3.2 Number: AMD defaults 30 s / 2400 / 1200 / 5000 ms.
+  const tuning = (name: string, limit: { default: number; min: number; max: number }) => a.int(name, limit.default, limit);
+  const limits = MACHINE_DETECTION_LIMITS;
   return {
     machineDetection: a.optionalOneOf('machineDetection', ['Enable', 'DetectMessageEnd'] as const),
-    machineDetectionTimeout: a.int('machineDetectionTimeout', 30, { min: 3, max: 60 }),
-    machineDetectionSpeechThreshold: a.int('machineDetectionSpeechThreshold', 2400, { min: 1000, max: 6000 }),
-    machineDetectionSpeechEndThreshold: a.int('machineDetectionSpeechEndThreshold', 1200, { min: 500, max: 5000 }),
-    machineDetectionSilenceTimeout: a.int('machineDetectionSilenceTimeout', 5000, { min: 2000, max: 10_000 }),
+    machineDetectionTimeout: tuning('machineDetectionTimeout', limits.timeoutSeconds),
+    machineDetectionSpeechThreshold: tuning('machineDetectionSpeechThreshold', limits.speechThresholdMs),
+    machineDetectionSpeechEndThreshold: tuning('machineDetectionSpeechEndThreshold', limits.speechEndThresholdMs),
+    machineDetectionSilenceTimeout: tuning('machineDetectionSilenceTimeout', limits.silenceTimeoutMs),
     amdStatusCallback: a.url('amdStatusCallback'),
     amdStatusCallbackMethod: a.method('amdStatusCallbackMethod'),
   };
