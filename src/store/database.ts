@@ -112,27 +112,22 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
   const commits = new GroupCommit(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: new StatementCache(sqlite, commits) }), plugins: [new SqliteCamelCasePlugin()] });
   const prepare = (query: CompiledQuery): PreparedQuery => {
-    // Raw mode: better-sqlite3 returns an array per row, several microseconds cheaper than an object of 20-odd keys.
-    // Raw is a setting of the statement, so this one is its own, not one of the StatementCache's that kysely reads.
-    const statement = sqlite.prepare(query.sql);
-    const reader = statement.reader;
-    if (reader) statement.raw(true);
-    const columns = reader ? new ResultColumns(statement) : undefined;
+    // Held for the repository's lifetime, outside the StatementCache's bounded LRU that kysely's ad-hoc SQL churns.
+    const statement = new CamelRowStatement(sqlite.prepare(query.sql));
     const first = (parameters: readonly unknown[]): unknown[] | undefined => {
-      if (reader) return statement.get(...parameters) as unknown[] | undefined;
-      statement.run(...parameters);
+      if (statement.reader) return statement.firstValues(parameters);
+      statement.run(parameters);
       return undefined;
     };
     const rows = (parameters: readonly unknown[]): Record<string, unknown>[] => {
-      if (columns) return (statement.all(...parameters) as unknown[][]).map((values) => columns.row(values));
-      statement.run(...parameters);
+      if (statement.reader) return statement.all(parameters);
+      statement.run(parameters);
       return [];
     };
     // Writes are grouped into one commit per turn of the event loop (GroupCommit); a read first commits the writes
     // queued before it, so it sees them.
-    const writes = !statement.readonly;
     const run = <T>(execute: () => T): T | Promise<T> => {
-      if (writes) return commits.write(execute);
+      if (statement.writes) return commits.write(execute);
       commits.flush();
       return execute();
     };
@@ -165,18 +160,26 @@ function openSqlite(options: OpenDatabaseOptions): DatabaseHandle {
  */
 class CamelRowStatement implements SqliteStatement {
   readonly reader: boolean;
+  /** Whether it changes the database (an INSERT, UPDATE or DELETE, with or without RETURNING). */
+  readonly writes: boolean;
   private readonly columns: ResultColumns | undefined;
 
   constructor(private readonly statement: SQLite.Statement) {
     this.reader = statement.reader;
+    this.writes = !statement.readonly;
     if (this.reader) {
       statement.raw(true);
       this.columns = new ResultColumns(statement);
     }
   }
 
-  all(parameters: readonly unknown[]): unknown[] {
+  all(parameters: readonly unknown[]): Record<string, unknown>[] {
     return (this.statement.all(parameters) as unknown[][]).map((values) => this.columns!.row(values));
+  }
+
+  /** The first row as its values in select-list order, without building an object. */
+  firstValues(parameters: readonly unknown[]): unknown[] | undefined {
+    return this.statement.get(parameters) as unknown[] | undefined;
   }
 
   run(parameters: readonly unknown[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
