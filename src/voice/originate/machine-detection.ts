@@ -8,7 +8,7 @@
 import type { Clock, TimerHandle } from '../../core/index.js';
 import { type AmdDecision, AnsweringMachineDetector, type MediaSession } from '../../media/index.js';
 import type { MachineDetectionRequest } from '../twiml/call-control.js';
-import { type WebhookParams, toWebhookParams } from '../webhook/params.js';
+import { type StandardCallParameters, toWebhookParams } from '../webhook/params.js';
 import type { CallbackQueue } from '../webhook/status-callback-sender.js';
 import type { OutgoingCall } from './outgoing-call.js';
 
@@ -70,11 +70,13 @@ function isSilent(frame: Int16Array): boolean {
   return true;
 }
 
-/** The body of an AMD status callback (`AsyncAmdStatusCallback`, `amdStatusCallback`). */
-export function machineDetectionParams(accountSid: string, callSid: string, decision: AmdDecision): WebhookParams {
-  return toWebhookParams({
-    AccountSid: accountSid, CallSid: callSid, AnsweredBy: decision.answeredBy, MachineDetectionDuration: decision.durationMs,
-  });
+/**
+ * The webhook parameters of a decision (reference §2.1): every webhook of the call after it carries them
+ * (`OutgoingCall.parameters()`), and with `AccountSid` and `CallSid` they are the body of an AMD status callback
+ * (`AsyncAmdStatusCallback`, `amdStatusCallback`).
+ */
+export function machineDetectionParams(decision: AmdDecision): Required<Pick<StandardCallParameters, 'AnsweredBy' | 'MachineDetectionDuration'>> {
+  return { AnsweredBy: decision.answeredBy, MachineDetectionDuration: String(decision.durationMs) };
 }
 
 /**
@@ -89,7 +91,7 @@ export async function runMachineDetection(
   if (decision && request.callback) {
     callbacks.enqueue(
       { url: request.callback.url, method: request.callback.method, accountSid: call.accountSid, callSid: call.sid, authToken },
-      machineDetectionParams(call.accountSid, call.sid, decision),
+      toWebhookParams({ AccountSid: call.accountSid, CallSid: call.sid, ...machineDetectionParams(decision) }),
     );
   }
   return decision;

@@ -19,7 +19,7 @@ import { CallRecordWriter } from '../call/call-record-writer.js';
 import type { RecordingStatusEvent } from '../twiml/types.js';
 import type { StandardCallParameters } from '../webhook/params.js';
 import type { CallStatusCallbacks } from '../webhook/status-callback-sender.js';
-import { detectAnsweringMachine } from './machine-detection.js';
+import { detectAnsweringMachine, machineDetectionParams } from './machine-detection.js';
 
 export type OutgoingTerminal = Extract<CallStatus, 'completed' | 'busy' | 'failed' | 'no-answer' | 'canceled'>;
 export type OutgoingPhase = Extract<CallStatus, 'queued' | 'initiated' | 'ringing' | 'in-progress'> | OutgoingTerminal;
@@ -165,7 +165,7 @@ export class OutgoingCall implements CallControl {
       CallSid: this.sid, AccountSid: this.accountSid, From: o.from, To: o.to, Caller: o.from, Called: o.to,
       CallStatus: this.phase, ApiVersion: '2010-04-01', Direction: this.direction,
       ...(o.parentCallSid ? { ParentCallSid: o.parentCallSid } : {}),
-      ...(this.machine ? { AnsweredBy: this.machine.answeredBy, MachineDetectionDuration: String(this.machine.durationMs) } : {}),
+      ...(this.machine ? machineDetectionParams(this.machine) : {}),
     };
   }
 
