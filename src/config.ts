@@ -19,6 +19,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Digest algorithms offered to SIP phones, most preferred first (RFC 8760 §2.4). */
   sipDigestAlgorithms: Array<'SHA-256' | 'MD5'>;
+  /** Busy share of the event loop (0–1, smoothed) beyond which new calls are refused; null: never. */
+  overloadThreshold: number | null;
 }
 
 export interface Setting {
@@ -41,6 +43,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_ACCOUNT_SID', flag: 'account-sid', description: 'owner Account SID seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
+  { env: 'PATCHBAY_OVERLOAD_THRESHOLD', flag: 'overload-threshold', description: 'percent of time the event loop may be busy (averaged over about a second) before new SIP requests get 503 and queued outbound calls wait; 100 never', default: '95' },
   { env: 'PATCHBAY_SIP_DIGEST_ALGORITHMS', flag: 'sip-digest-algorithms', description: 'digest challenges offered, preferred first (MD5,SHA-256 for phones that only answer the first)', default: 'SHA-256,MD5' },
 ];
 
@@ -95,6 +98,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (sipDigestAlgorithms.length === 0 || sipDigestAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5') || new Set(sipDigestAlgorithms).size !== sipDigestAlgorithms.length) {
     throw new ConfigError(`PATCHBAY_SIP_DIGEST_ALGORITHMS must list SHA-256 and/or MD5, comma-separated, not '${algorithmsText}'`);
   }
+  const overloadText = get('PATCHBAY_OVERLOAD_THRESHOLD', 'overload-threshold') ?? '95';
+  if (!/^\d+$/.test(overloadText) || Number(overloadText) < 10 || Number(overloadText) > 100) {
+    throw new ConfigError(`PATCHBAY_OVERLOAD_THRESHOLD must be a whole percent from 10 to 100 (never), not '${overloadText}'`);
+  }
   return {
     host: get('PATCHBAY_HOST', 'host') ?? '0.0.0.0',
     httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
@@ -109,5 +116,6 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     authToken,
     logLevel,
     sipDigestAlgorithms: sipDigestAlgorithms as Config['sipDigestAlgorithms'],
+    overloadThreshold: overloadText === '100' ? null : Number(overloadText) / 100,
   };
 }

@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { createMetricsRegistry, mountMetrics } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
-import { type Clock, type Logger, createLogger, systemClock } from './core/index.js';
+import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, systemClock } from './core/index.js';
 import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
@@ -37,6 +37,8 @@ export interface RunningServer {
   readonly calls: CallRouter;
   /** Calls created through `POST Calls.json` and their per-account queue. */
   readonly originate: OriginateService;
+  /** Overload control (PATCHBAY_OVERLOAD_THRESHOLD); null when switched off. */
+  readonly load: LoadMonitor | null;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Total time of one webhook request (default Twilio's 15 s); tests shorten it. */
   webhookTimeoutMs?: number;
+  /** Sampling and smoothing of the overload monitor (tests make it react faster). */
+  load?: Pick<LoadMonitorOptions, 'sampleMs' | 'smoothingMs'>;
 }
 
 /**
@@ -93,6 +97,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Voice: webhooks, status callbacks, the shared playout clock and RTP ports, and the call router.
     const webhookAgent = createWebhookAgent();
     const playout = new PlayoutClock({ logger });
+    // Overload control: one monitor of the event loop, asked by SIP before new work and by the outbound call queue.
+    const load = config.overloadThreshold === null ? null : new LoadMonitor({
+      threshold: config.overloadThreshold, blockedMs: () => playout.blockedMs, clock, logger: logger.child({ component: 'load' }), ...options.load,
+    });
+    if (load) {
+      load.start();
+      started.push({ name: 'load', stop: async () => load.close() });
+      for (const [name, help, read] of [
+        ['patchbay_event_loop_busy_ratio', 'Share of time the event loop is busy, smoothed over about a second', () => load.busyRatio],
+        ['patchbay_overloaded', '1 while new calls are refused for overload', () => (load.overloaded ? 1 : 0)],
+        ['patchbay_overload_refusals_total', 'SIP requests answered 503 for overload', () => load.stats.refusals],
+      ] as const) {
+        new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
+      }
+    }
     const webhookClient = new WebhookClient({ dispatcher: webhookAgent, clock, timeoutMs: options.webhookTimeoutMs });
     const notifications: NotificationSink = { record: (n) => store.notifications.create(n).then(() => undefined) };
     const callbacks = new StatusCallbackSender({ client: webhookClient, notifications, clock, logger: logger.child({ component: 'status-callbacks' }) });
@@ -149,6 +168,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus,
       metrics,
       dialer,
+      ...(load ? { admission: load } : {}),
     });
     new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount + dialer.liveCount + originate.liveCount); } });
 
@@ -208,6 +228,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       httpServer: api.server,
       webSocketPath: '/sip',
       delegate: { onRegister: (request) => registrar.handleRegister(request), onInvite: (leg) => calls.onInvite(leg) },
+      ...(load ? { admission: load } : {}),
       clock,
       logger,
     });
@@ -238,6 +259,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       tts,
       calls,
       originate,
+      load,
       close: stopAll,
     };
   } catch (err) {

@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import os from 'node:os';
-import { type Clock, type Logger, silentLogger, systemClock } from '../core/index.js';
+import { type AdmissionControl, type Clock, type Logger, silentLogger, systemClock } from '../core/index.js';
 import { type Endpoint, type TransportProtocol, TransportLayer } from './transport/index.js';
 import { UserAgent, type UserAgentDelegate } from './ua/index.js';
 
@@ -15,6 +15,8 @@ export interface SipEndpointOptions {
   httpServer?: http.Server;
   webSocketPath?: string;
   delegate: UserAgentDelegate;
+  /** Asked before new out-of-dialog work (calls, registrations); refused requests get 503 with Retry-After. */
+  admission?: AdmissionControl;
   clock?: Clock;
   logger?: Logger;
 }
@@ -62,6 +64,7 @@ export class SipEndpoint {
           clock: options.clock ?? systemClock,
           logger: logger.child({ component: 'sip', transport: protocol }),
           userAgent: 'Patchbay',
+          ...(options.admission ? { admission: options.admission } : {}),
         }),
       );
     }

@@ -48,6 +48,9 @@ export async function startTestServer(
     PATCHBAY_HOST: '127.0.0.1',
     PATCHBAY_HTTP_PORT: '0',
     PATCHBAY_SIP_PORT: '0',
+    // Overload control off: two test files share two cores with SIPp and espeak-ng, and a test process starved of
+    // CPU looks busy. The overload tests switch it on.
+    PATCHBAY_OVERLOAD_THRESHOLD: '100',
     PATCHBAY_DATA_DIR: database.dataDir,
     ...(database.url ? { PATCHBAY_DATABASE_URL: database.url } : {}),
     ...env,

@@ -111,6 +111,7 @@ export class PlayoutClock {
   private resyncs = 0;
   private latenessSum = 0;
   private latenessMax = 0;
+  private blocked = 0;
   private readonly onTimerBound = (): void => this.onTimer();
 
   constructor(options: PlayoutClockOptions = {}) {
@@ -162,6 +163,11 @@ export class PlayoutClock {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  /** Milliseconds the thread has slept in `Atomics.wait` so far: busy for the event loop, but idle for the CPU. */
+  get blockedMs(): number {
+    return this.blocked;
   }
 
   stats(): PlayoutClockStats {
@@ -257,8 +263,10 @@ export class PlayoutClock {
     if (!this.running) return;
     let now = this.clock.now();
     if (now < this.nextDeadline && this.nextDeadline - now <= this.blockWaitMs) {
+      const before = now;
       Atomics.wait(this.sleepCell, 0, 0, this.nextDeadline - now);
       now = this.clock.now();
+      this.blocked += now - before;
     }
     if (now < this.nextDeadline && this.poll !== undefined) {
       // Polled through the last stretch; woken much earlier (a restart while a poll was pending), a timer again.

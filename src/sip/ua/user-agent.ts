@@ -1,4 +1,4 @@
-import { silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
+import { type AdmissionControl, alwaysAdmit, silentLogger, systemClock, type Clock, type Logger } from '../../core/index.js';
 import { DigestClient } from '../auth/index.js';
 import { dialogKey, type Dialog, type DialogLocal } from '../dialog/index.js';
 import {
@@ -60,6 +60,8 @@ export interface UserAgentOptions {
   readonly userAgent?: string;
   /** What the UAS accepts (§8.2); default the message layer's DEFAULT_UAS_POLICY. */
   readonly policy?: UasPolicy;
+  /** Asked before an out-of-dialog request starts new work; a refusal is answered 503 with Retry-After. */
+  readonly admission?: AdmissionControl;
 }
 
 export interface InviteOptions {
@@ -112,6 +114,7 @@ export class UserAgent {
   delegate: UserAgentDelegate;
   private readonly advertisedHost: string;
   private readonly maxUnansweredMs: number;
+  private readonly admission: AdmissionControl;
   private closed = false;
 
   constructor(options: UserAgentOptions) {
@@ -125,6 +128,7 @@ export class UserAgent {
     const host = options.host ?? options.transport.local.host;
     this.advertisedHost = host.startsWith('[') ? host.slice(1, -1).toLowerCase() : host.toLowerCase();
     this.maxUnansweredMs = options.maxUnansweredMs ?? 180_000;
+    this.admission = options.admission ?? alwaysAdmit;
     const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
     const sentBy = `${hostPart}:${port}`;
     const transportParam = options.transport.protocol.toUpperCase() === 'UDP' ? '' : `;transport=${options.transport.protocol.toLowerCase()}`;
@@ -401,6 +405,17 @@ export class UserAgent {
       }
       entry.usage.receiveRequest(request, handle);
       return;
+    }
+    // Out of dialog, new work: refused whole while overloaded, before any of it is done. §21.5.4: 503 with a
+    // Retry-After; a proxy upstream tries another server (RFC 3263 §4.3). OPTIONS gets the answer an INVITE would
+    // (§11.2), which tells a trunk's keepalive that this server takes no calls now. BYE, INFO, UPDATE and PRACK only
+    // exist in a dialog and get 481 below whatever the load.
+    if (method !== 'BYE' && method !== 'INFO' && method !== 'UPDATE' && method !== 'PRACK') {
+      const retryAfter = this.admission.refuse();
+      if (retryAfter !== undefined) {
+        handle.respond(503, { headers: [['Retry-After', String(retryAfter)]] });
+        return;
+      }
     }
     switch (method) {
       case 'INVITE': {

@@ -7,7 +7,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Bus } from '../../bus/index.js';
-import { type Logger, newSid } from '../../core/index.js';
+import { type AdmissionControl, type Logger, newSid } from '../../core/index.js';
 import type { MediaSessionOptions } from '../../media/index.js';
 import type { Credentials, UserAgent } from '../../sip/index.js';
 import type { Account, Call as CallRow, CredentialCipher, Store } from '../../store/index.js';
@@ -87,6 +87,8 @@ export interface OriginateServiceOptions {
   metrics?: Registry;
   /** `<Dial>` in the TwiML of outbound-api calls. */
   dialer?: CallDialer;
+  /** While it reports overload, the queue releases no call. */
+  admission?: AdmissionControl;
   /** Passed to the queue (tests). */
   queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number };
 }
@@ -108,9 +110,11 @@ export class OriginateService implements LiveCallControl {
   private closed = false;
 
   constructor(private readonly options: OriginateServiceOptions) {
+    const admission = options.admission;
     this.queue = new OutboundCallQueue({
       store: options.store, clock: options.webhooks.clock, logger: options.logger.child({ component: 'call-queue' }),
       ...(options.metrics ? { metrics: options.metrics } : {}), ...options.queue,
+      ...(admission ? { overloaded: () => admission.overloaded } : {}),
       release: (released) => this.release(released),
     });
   }

@@ -10,7 +10,8 @@ import { QueueMetrics } from './queue-metrics.js';
  * - **calls per second** per account (Twilio's default CPS is 1): consecutive releases of one account are at least
  *   1/CPS seconds apart;
  * - **concurrent calls** per account: released calls not yet ended (default: no cap);
- * - **global capacity**: released calls not yet ended, over all accounts (default: no cap).
+ * - **global capacity**: released calls not yet ended, over all accounts (default: no cap);
+ * - **overload**: nothing is released while the node is overloaded.
  *
  * Order is FIFO per account and fair across accounts: each account is paced by its own limits only, and when the
  * global capacity is short the account with the fewest calls in progress goes first (round robin among equals), so
@@ -61,7 +62,15 @@ export interface OutboundCallQueueOptions {
   limitsTtlMs?: number;
   /** Queue depth and waiting time go here when given. */
   metrics?: Registry;
+  /**
+   * True while the node is overloaded (`AdmissionControl.overloaded`): no call is released meanwhile, so that placing
+   * more calls cannot feed the overload (their INVITEs would be answered late and retransmitted); they wait, stored.
+   */
+  overloaded?: () => boolean;
 }
+
+/** How often a queue held back by overload looks again. */
+const OVERLOAD_RECHECK_MS = 250;
 
 interface Entry extends QueuedCall {
   seq: number;
@@ -256,7 +265,11 @@ export class OutboundCallQueue {
   }
 
   private canRelease(state: AccountState, now: number): boolean {
-    return this.active < this.globalCapacity && state.active < state.limits.maxConcurrentCalls && now >= state.nextAllowedAt;
+    return this.active < this.globalCapacity && state.active < state.limits.maxConcurrentCalls && now >= state.nextAllowedAt && !this.held();
+  }
+
+  private held(): boolean {
+    return this.options.overloaded?.() === true;
   }
 
   private enqueue(state: AccountState, entry: Entry): void {
@@ -330,6 +343,7 @@ export class OutboundCallQueue {
       for (const state of this.turns.values()) {
         if (state.active < state.limits.maxConcurrentCalls) at = Math.min(at, state.nextAllowedAt);
       }
+      if (at !== Infinity && this.held()) at = Math.max(at, this.options.clock.now() + OVERLOAD_RECHECK_MS);
     }
     if (at === this.timerAt && this.timer) return;
     this.options.clock.clearTimeout(this.timer);

@@ -222,4 +222,24 @@ describe('OutboundCallQueue', () => {
     const after = await registry.getSingleMetric('patchbay_outbound_queue_depth')!.get();
     assert.deepEqual(after.values, []);
   });
+
+  it('releases nothing while the node is overloaded, and the held calls in order once it is not', async () => {
+    await store.accountCallLimits.set(A, { callsPerSecond: 10 }, 0);
+    let overloaded = true;
+    const q = await queue({ overloaded: () => overloaded });
+    const a = calls(3);
+    for (const callSid of a) assert.equal(await q.submit({ callSid, accountSid: A }), 'queued');
+    clock.advance(2_000);
+    assert.equal(released.length, 0);
+    // Held calls are durable, as any waiting call.
+    await q.flush();
+    assert.deepEqual((await store.outboundCallQueue.all()).map((r) => r.callSid), a);
+    overloaded = false;
+    // Looked at again within the recheck interval, then paced by the account's CPS as usual.
+    clock.advance(250);
+    clock.advance(200);
+    assert.deepEqual(released.map((r) => r.callSid), a);
+    const start = released[0]!.at;
+    assert.deepEqual(released.map((r) => r.at - start), [0, 100, 200]);
+  });
 });
