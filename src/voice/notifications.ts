@@ -28,6 +28,8 @@ export const TwimlErrorCode = {
   RecordInvalidFinishOnKey: 13613,
   RecordInvalidRecordingStatusCallbackEvent: 13621,
   PauseInvalidLength: 13910,
+  /** "Invalid Answering Machine Detection Parameters": the Calls API's `AsyncAmd*` on `<Dial><Number>` or `<Sip>`. */
+  InvalidAmdParameters: 21263,
 } as const;
 
 /** Every code a voice Notification may carry. */

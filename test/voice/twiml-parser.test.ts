@@ -126,6 +126,21 @@ describe('TwiML parser', () => {
     assert.deepEqual((r.document.verbs[4] as RecordVerb).recordingStatusCallbackEvent, ['completed']);
   });
 
+  it('asyncAmd* on <Number> and <Sip> is a 21263 warning (not 12200); detection is still parsed', () => {
+    const r = ok(
+      '<Response><Dial>' +
+        '<Number machineDetection="Enable" asyncAmd="true" asyncAmdStatusCallback="ftp://ignored">+15551234567</Number>' +
+        '<Sip machineDetection="DetectMessageEnd" asyncAmdStatusCallbackMethod="GET">sip:bob@example.com</Sip>' +
+        '</Dial></Response>',
+    );
+    assert.deepEqual(codes(r), [21263, 21263]);
+    assert.ok(r.warnings.every((w) => w.level === 'warning'));
+    assert.match(r.warnings[0]!.message, /<Number> asyncAmd, asyncAmdStatusCallback:/);
+    const [num, sip] = (r.document.verbs[0] as DialVerb).nouns;
+    assert.equal(num!.noun === 'Number' && num.machineDetection, 'Enable');
+    assert.equal(sip!.noun === 'Sip' && sip.machineDetection, 'DetectMessageEnd');
+  });
+
   it('resolves relative URLs against the document and needs absolute ones in inline TwiML', () => {
     const r = ok('<Response><Gather action="../next?x=1"/><Play>/a b.wav</Play><Redirect method="GET">loop</Redirect></Response>');
     assert.equal((r.document.verbs[0] as GatherVerb).action, 'https://app.example.com/next?x=1');

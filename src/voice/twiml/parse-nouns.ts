@@ -14,9 +14,14 @@ import { type XmlElement, ownText } from './xml.js';
 
 const PROGRESS_EVENTS: readonly CallProgressEvent[] = ['initiated', 'ringing', 'answered', 'completed'];
 const DIAL_NOUNS = ['Number', 'Client', 'Sip', 'Conference', 'Queue', 'Application', 'Sim', 'WhatsApp'];
+/**
+ * The Calls API's asynchronous AMD (reference §1.2 Calls create `AsyncAmd*`) written as noun attributes: Twilio
+ * ignores them with warning 21263 (https://www.twilio.com/docs/api/errors/21263), detection runs as without them.
+ */
+const ASYNC_AMD_ATTRS = ['asyncAmd', 'asyncAmdStatusCallback', 'asyncAmdStatusCallbackMethod'];
 const AMD_ATTRS = [
   'machineDetection', 'machineDetectionTimeout', 'machineDetectionSpeechThreshold', 'machineDetectionSpeechEndThreshold',
-  'machineDetectionSilenceTimeout', 'amdStatusCallback', 'amdStatusCallbackMethod',
+  'machineDetectionSilenceTimeout', 'amdStatusCallback', 'amdStatusCallbackMethod', ...ASYNC_AMD_ATTRS,
 ];
 const LEG_ATTRS = ['url', 'method', 'statusCallback', 'statusCallbackMethod', 'statusCallbackEvent'];
 
@@ -94,9 +99,14 @@ function legCallbacks(a: AttrReader) {
   };
 }
 
-function machineDetection(a: AttrReader): MachineDetectionOptions {
+function machineDetection(a: AttrReader, noun: 'Number' | 'Sip', ctx: ParseContext): MachineDetectionOptions {
   const tuning = (name: string, limit: { default: number; min: number; max: number }) => a.int(name, limit.default, limit);
   const limits = MACHINE_DETECTION_LIMITS;
+  const ignored = ASYNC_AMD_ATTRS.filter((name) => a.has(name));
+  if (ignored.length > 0) {
+    ctx.warn(TwimlErrorCode.InvalidAmdParameters, `<${noun}> ${ignored.join(', ')}: asynchronous AMD is for POST Calls.json ` +
+      'only; ignored (a <Dial> leg posts its result to amdStatusCallback)');
+  }
   return {
     machineDetection: a.optionalOneOf('machineDetection', ['Enable', 'DetectMessageEnd'] as const),
     machineDetectionTimeout: tuning('machineDetectionTimeout', limits.timeoutSeconds),
@@ -122,7 +132,7 @@ function numberNoun(number: string, el: XmlElement | null, ctx: ParseContext): N
     byoc: a.string('byoc'),
     ...legCallbacks(a),
     statusCallbackEvent: a.list('statusCallbackEvent', PROGRESS_EVENTS, ['completed']),
-    ...machineDetection(a),
+    ...machineDetection(a, 'Number', ctx),
   };
   a.finish();
   if (el) childElements(el, [], ctx, true);
@@ -163,7 +173,7 @@ function sipNoun(el: XmlElement, ctx: ParseContext): SipNoun | null {
   const base = {
     ...legCallbacks(a),
     statusCallbackEvent: a.list('statusCallbackEvent', PROGRESS_EVENTS, ['completed']),
-    ...machineDetection(a),
+    ...machineDetection(a, 'Sip', ctx),
     username: a.string('username'),
     password: a.string('password'),
   };

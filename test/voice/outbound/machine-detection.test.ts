@@ -199,4 +199,25 @@ describe('answering machine detection (MachineDetection, AsyncAmd, <Dial><Sip ma
       assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
     }
   });
+
+  it('<Dial><Sip asyncAmd>: ignored with a 21263 warning Notification on the call, detection goes on as without it', async () => {
+    const caller = await sippUas(null);
+    const callee = await farEnd('human');
+    app.route('/dial-async/voice', `<Response><Dial timeLimit="5"><Sip machineDetection="Enable" asyncAmd="true" ` +
+      `asyncAmdStatusCallback="${app.url('/dial-async/ignored')}" amdStatusCallback="${app.url('/dial-async/amd')}">` +
+      `sip:callee@127.0.0.1:${callee.port}</Sip></Dial></Response>`);
+    app.route('/dial-async/amd', { status: 204, type: null });
+    const call = await t.client().calls.create({ to: `sip:caller@127.0.0.1:${caller.port}`, from: '+15005550006', url: app.url('/dial-async/voice') });
+    const amd = await first('/dial-async/amd', 'the Dial leg\'s AMD callback');
+    assert.equal(amd.params.AnsweredBy, 'human');
+    const notes = await t.client().calls(call.sid).notifications.list();
+    assert.deepEqual(notes.map((n) => [n.errorCode, n.log]), [['21263', '1']], 'one warning, no 12200');
+    assert.equal(notes[0]!.requestUrl, app.url('/dial-async/voice'));
+    await finalCall(call.sid);
+    assert.deepEqual(app.seen('/dial-async/ignored'), [], 'asyncAmdStatusCallback is not used');
+    for (const sipp of [caller, callee]) {
+      const r = await sipp.done;
+      assert.equal(r.code, 0, `${r.stdout}\n${r.errors}`);
+    }
+  });
 });
