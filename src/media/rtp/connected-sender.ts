@@ -6,7 +6,7 @@ import type { RtpEndpoint } from './rtp-session.js';
  * The connected-send socket of an RTP session: a second socket on the RTP port (SO_REUSEADDR) connected to the
  * current remote, because a connected UDP send skips Node's per-datagram address handling. It connects one target
  * at a time; a remote that changes meanwhile is taken up when the pending connect completes. Until then, or after a
- * failure, `send` reports false and the session sends unconnected with an address.
+ * failure, `socketFor` has no socket to offer and the session sends unconnected with an address.
  */
 export class ConnectedSender {
   /** The remote the socket is connected to; sends use it only while this is (identically) the session's remote. */
@@ -29,11 +29,9 @@ export class ConnectedSender {
     return this.connectedTo !== undefined && this.connectedTo === remote ? this.connectedTo : undefined;
   }
 
-  /** Sends over the connected socket if it points at `remote`; false means "send unconnected instead". */
-  send(view: Buffer, remote: RtpEndpoint): boolean {
-    if (this.connectedTo !== remote) return false;
-    this.socket.send(view);
-    return true;
+  /** The connected socket if it points at `remote`, to `send(datagram)` without an address; else undefined. */
+  socketFor(remote: RtpEndpoint): Socket | undefined {
+    return this.connectedTo === remote ? this.socket : undefined;
   }
 
   /** Points the socket at the session's current remote: disconnects from the old one, connects to the new. */

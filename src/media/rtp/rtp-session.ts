@@ -19,9 +19,11 @@
  * `close()` is synchronous and idempotent (STYLE item 8): the timer is cleared, BYE sent, the sockets closed and the
  * ports returned to the allocator at once.
  *
- * The send path does not allocate in this module: headers are written into a small ring of preallocated buffers, and
- * the socket's lookup resolves IP literals synchronously so that Node hands the datagram to the kernel within the
- * `send` call (a ring slot is reused only several packets later, covering the rare EAGAIN queueing).
+ * The send path does not allocate: every session writes its datagrams into one shared `SendBuffer`, which stays in the
+ * CPU cache (with a buffer per session, thousands of sessions taking turns make each packet a cache miss), and the
+ * socket's lookup resolves IP literals synchronously so that Node hands the datagram to the kernel within the `send`
+ * call. A datagram that Node still holds after the call (queued by libuv, or waiting for a DNS answer) keeps that
+ * buffer, and the next datagram is written into a new one.
  *
  * Connected send (`connectedSend`, default on): the RTP port is held by two sockets (`bindPair`); the second is
  * `connect()`ed to the current remote and carries the media, which spares Node's per-datagram address handling and the
@@ -33,6 +35,7 @@
  */
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
+import { isIP } from 'node:net';
 import { systemClock, type Clock, type Logger, type TimerHandle } from '../../core/index.js';
 import { DtmfDetector, DtmfReceiver, digitToEvent, type DtmfEvent } from '../dtmf/index.js';
 import { G711Codec } from '../codec/index.js';
@@ -45,6 +48,7 @@ import type { RtcpReportBlock } from './rtcp-report-block.js';
 import { RtcpReporter, type SenderInfo } from './rtcp-reporter.js';
 import { bind, bindPair } from './udp-socket.js';
 import { ConnectedSender } from './connected-sender.js';
+import { SendBuffer } from './send-buffer.js';
 
 export interface RtpEndpoint {
   address: string;
@@ -138,8 +142,13 @@ export interface RtpSessionStats {
   remoteReport: RtcpReportBlock | undefined;
 }
 
-const RING = 8;
 const MAX_DATAGRAM = 1500;
+
+/**
+ * Shared by every session of the process: it carries one datagram from `sendPacket`'s write to its `send` and nothing
+ * from one call to the next, so sessions cannot observe one another through it.
+ */
+const sendBuffer = new SendBuffer(MAX_DATAGRAM);
 
 export class RtpSession {
   /** Largest payload `sendPacket`/`sendMedia` accept (one Ethernet MTU datagram minus the fixed header). */
@@ -163,10 +172,6 @@ export class RtpSession {
   private readonly detector: DtmfDetector | undefined;
   private readonly pcmScratch: Int16Array | undefined;
   private lastMediaTimestamp = 0;
-  private readonly ring: Buffer[] = [];
-  /** Per ring slot, a cached view of exactly the last datagram length (so steady-state sends create no view). */
-  private readonly ringViews: Buffer[] = [];
-  private ringIndex = 0;
   private rtcpTimer: TimerHandle | undefined;
   private closed = false;
 
@@ -178,7 +183,7 @@ export class RtpSession {
   delegate: RtpSessionDelegate;
   /**
    * Told of every packet sent (after it went out), for whoever records what this side says; null costs one check.
-   * The payload is only valid during the call.
+   * The payload is the sender's, only valid during the call.
    */
   onSent: ((payloadType: number, payload: Uint8Array, offset: number, length: number) => void) | null = null;
 
@@ -186,6 +191,8 @@ export class RtpSession {
   private timestamp: number;
   private markerPending = true;
   private remote: RtpEndpoint | undefined;
+  /** The remote address is a name (SDP allows one, RFC 4566 §5.7), which Node looks up before an addressed send. */
+  private remoteIsName = false;
   private remoteRtcp: RtpEndpoint | undefined;
   private latched = false;
   private candidateAddress = '';
@@ -246,11 +253,6 @@ export class RtpSession {
           this.emit('onDtmf', (d) => d.onDtmf?.(e, this));
         },
       }, { sampleRate: this.clockRate });
-    }
-    for (let i = 0; i < RING; i++) {
-      const buf = Buffer.alloc(MAX_DATAGRAM);
-      this.ring.push(buf);
-      this.ringViews.push(buf.subarray(0, 0));
     }
     socket.on('message', (msg, rinfo) => this.onDatagram(msg, rinfo, false));
     socket.on('error', (err) => this.logger?.warn({ err }, 'RTP socket error'));
@@ -342,6 +344,7 @@ export class RtpSession {
   /** Set the destination from SDP (offer/answer or re-INVITE); latching starts over. */
   setRemote(remote: RtpEndpoint, rtcpPort?: number): void {
     this.remote = { address: remote.address, port: remote.port };
+    this.remoteIsName = isIP(remote.address) === 0;
     this.remoteRtcp = this.rtcpMux ? this.remote : { address: remote.address, port: rtcpPort ?? remote.port + 1 };
     this.latched = false;
     this.candidateCount = 0;
@@ -394,26 +397,29 @@ export class RtpSession {
     const remote = this.remote;
     if (this.closed || remote === undefined) return false;
     if (length > RtpSession.MAX_PAYLOAD) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
-    const slot = this.ringIndex;
-    const buf = this.ring[slot];
-    this.ringIndex = (slot + 1) % RING;
+    const buf = sendBuffer.bytes;
     writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrc);
     // A subarray view costs one small object; a byte loop costs a bounds-checked store per byte.
     buf.set(offset === 0 && length === payload.length ? payload : payload.subarray(offset, offset + length), RTP_FIXED_HEADER_SIZE);
-    const total = RTP_FIXED_HEADER_SIZE + length;
-    let view = this.ringViews[slot];
-    if (view.length !== total) {
-      view = buf.subarray(0, total);
-      this.ringViews[slot] = view;
+    const datagram = sendBuffer.datagram(RTP_FIXED_HEADER_SIZE + length);
+    // Whether Node reads the datagram after send() returned (see SendBuffer).
+    let held: boolean;
+    const connected = this.tx?.socketFor(remote);
+    if (connected !== undefined) {
+      connected.send(datagram);
+      held = connected.getSendQueueCount() !== 0;
+    } else {
+      this.socket.send(datagram, remote.port, remote.address);
+      held = this.remoteIsName || this.socket.getSendQueueCount() !== 0;
     }
-    if (this.tx === undefined || !this.tx.send(view, remote)) this.socket.send(view, remote.port, remote.address);
+    if (held) sendBuffer.release();
     this.sequence = (this.sequence + 1) & 0xffff;
     this.packetsSent++;
     this.octetsSent += length;
     this.lastRtpTimestampSent = timestamp;
     this.lastSendAt = this.clock.now();
     this.sentSinceReport = true;
-    this.onSent?.(payloadType, buf, RTP_FIXED_HEADER_SIZE, length);
+    this.onSent?.(payloadType, payload, offset, length);
     return true;
   }
 
@@ -563,6 +569,7 @@ export class RtpSession {
     this.latched = true;
     this.candidateCount = 0;
     this.remote = { address: rinfo.address, port: rinfo.port };
+    this.remoteIsName = false;
     if (this.rtcpMux) this.remoteRtcp = this.remote;
     else if (this.remoteRtcp === undefined) this.remoteRtcp = { address: rinfo.address, port: rinfo.port + 1 };
     const latchedTo = this.remote;

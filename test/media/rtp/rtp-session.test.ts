@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -299,6 +300,18 @@ test('RTCP reports loss measured from a sender that skips sequence numbers', asy
   } finally {
     s.close();
     raw.close();
+  }
+});
+
+test('datagrams that Node queues instead of sending within send() keep their bytes while later packets are written', () => {
+  // The probe runs with --test-udp-no-try-send: every datagram waits in libuv's queue, as behind a full send buffer.
+  const out = execFileSync(process.execPath, ['--test-udp-no-try-send', '--import', 'tsx', join(import.meta.dirname, 'queued-send-probe.ts')], {
+    cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8', timeout: 60_000,
+  });
+  const received = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, Record<string, number>>;
+  for (const ssrc of [1, 2]) {
+    const expected = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [String(i), ssrc * 100 + i]));
+    assert.deepEqual(received[ssrc], expected, `session ${ssrc}: every sequence number with its own frame`);
   }
 });
 
