@@ -43,7 +43,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_ACCOUNT_SID', flag: 'account-sid', description: 'owner Account SID seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
-  { env: 'PATCHBAY_OVERLOAD_THRESHOLD', flag: 'overload-threshold', description: 'percent of time the event loop may be busy (averaged over about a second) before new SIP requests get 503 and queued outbound calls wait, e.g. 90 to keep headroom; 100 never', default: '100' },
+  { env: 'PATCHBAY_OVERLOAD_THRESHOLD', flag: 'overload-threshold', description: 'percent of time the event loop may be busy (averaged over about a second) while SIP peers retransmit to us before new SIP requests get 503 and queued outbound calls wait; 100 never', default: '95' },
   { env: 'PATCHBAY_SIP_DIGEST_ALGORITHMS', flag: 'sip-digest-algorithms', description: 'digest challenges offered, preferred first (MD5,SHA-256 for phones that only answer the first)', default: 'SHA-256,MD5' },
 ];
 
@@ -98,7 +98,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (sipDigestAlgorithms.length === 0 || sipDigestAlgorithms.some((a) => a !== 'SHA-256' && a !== 'MD5') || new Set(sipDigestAlgorithms).size !== sipDigestAlgorithms.length) {
     throw new ConfigError(`PATCHBAY_SIP_DIGEST_ALGORITHMS must list SHA-256 and/or MD5, comma-separated, not '${algorithmsText}'`);
   }
-  const overloadText = get('PATCHBAY_OVERLOAD_THRESHOLD', 'overload-threshold') ?? '100';
+  const overloadText = get('PATCHBAY_OVERLOAD_THRESHOLD', 'overload-threshold') ?? '95';
   if (!/^\d+$/.test(overloadText) || Number(overloadText) < 10 || Number(overloadText) > 100) {
     throw new ConfigError(`PATCHBAY_OVERLOAD_THRESHOLD must be a whole percent from 10 to 100 (never), not '${overloadText}'`);
   }

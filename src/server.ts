@@ -47,8 +47,8 @@ export interface StartOptions {
   clock?: Clock;
   /** Total time of one webhook request (default Twilio's 15 s); tests shorten it. */
   webhookTimeoutMs?: number;
-  /** Sampling and smoothing of the overload monitor (tests make it react faster). */
-  load?: Pick<LoadMonitorOptions, 'sampleMs' | 'smoothingMs'>;
+  /** Sampling, smoothing and signals of the overload monitor (tests make it react faster). */
+  load?: Pick<LoadMonitorOptions, 'sampleMs' | 'smoothingMs' | 'retransmissionsPerSecond' | 'minEpisodeMs'>;
 }
 
 /**
@@ -97,21 +97,6 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Voice: webhooks, status callbacks, the shared playout clock and RTP ports, and the call router.
     const webhookAgent = createWebhookAgent();
     const playout = new PlayoutClock({ logger });
-    // Overload control: one monitor of the event loop, asked by SIP before new work and by the outbound call queue.
-    const load = config.overloadThreshold === null ? null : new LoadMonitor({
-      threshold: config.overloadThreshold, blockedMs: () => playout.blockedMs, clock, logger: logger.child({ component: 'load' }), ...options.load,
-    });
-    if (load) {
-      load.start();
-      started.push({ name: 'load', stop: async () => load.close() });
-      for (const [name, help, read] of [
-        ['patchbay_event_loop_busy_ratio', 'Share of time the event loop is busy, smoothed over about a second', () => load.busyRatio],
-        ['patchbay_overloaded', '1 while new calls are refused for overload', () => (load.overloaded ? 1 : 0)],
-        ['patchbay_overload_refusals_total', 'SIP requests answered 503 for overload', () => load.stats.refusals],
-      ] as const) {
-        new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
-      }
-    }
     const webhookClient = new WebhookClient({ dispatcher: webhookAgent, clock, timeoutMs: options.webhookTimeoutMs });
     const notifications: NotificationSink = { record: (n) => store.notifications.create(n).then(() => undefined) };
     const callbacks = new StatusCallbackSender({ client: webhookClient, notifications, clock, logger: logger.child({ component: 'status-callbacks' }) });
@@ -141,6 +126,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Calls we place (outbound-api and <Dial> legs) leave through the SIP user agent (UDP), once SIP is up.
     let sipLoopback = '';
     let sipEndpoint: SipEndpoint | undefined;
+    // Overload control: one monitor of the event loop, asked by SIP before new work and by the outbound call queue.
+    const load = config.overloadThreshold === null ? null : new LoadMonitor({
+      threshold: config.overloadThreshold, blockedMs: () => playout.blockedMs,
+      // SIP starts later; until then nobody can retransmit to us.
+      retransmissions: () => sipEndpoint?.retransmissionsReceived ?? 0,
+      clock, logger: logger.child({ component: 'load' }), ...options.load,
+    });
+    if (load) {
+      load.start();
+      started.push({ name: 'load', stop: async () => load.close() });
+      for (const [name, help, read] of [
+        ['patchbay_event_loop_busy_ratio', 'Share of time the event loop is busy, smoothed over about a second', () => load.busyRatio],
+        ['patchbay_sip_peer_retransmissions_per_second', 'SIP messages peers sent again because our answer was late, smoothed', () => load.retransmissionRate],
+        ['patchbay_overloaded', '1 while new calls are refused for overload', () => (load.overloaded ? 1 : 0)],
+        ['patchbay_overload_refusals_total', 'SIP requests answered 503 for overload', () => load.stats.refusals],
+      ] as const) {
+        new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
+      }
+    }
     const placing = { session, userAgent: () => sipEndpoint?.userAgent('UDP'), sipHost: () => sipHost, clock };
     const destinations = new DestinationResolver({
       store,

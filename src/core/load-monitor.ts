@@ -33,6 +33,17 @@ export interface LoadMonitorOptions {
    * `Atomics.wait`): busy for the event loop, but not work. Subtracted from the busy time.
    */
   blockedMs?: () => number;
+  /**
+   * Messages peers have sent again so far because our answers were late (`SipEndpoint.retransmissionsReceived`).
+   * When given, a busy loop counts as overloaded only while peers retransmit at least `retransmissionsPerSecond`
+   * (smoothed like the busy share): busy alone can be a node at capacity that still answers in time, and
+   * retransmissions alone can be a lossy network.
+   */
+  retransmissions?: () => number;
+  /** Default 5; 0 ignores retransmissions (busy alone decides). */
+  retransmissionsPerSecond?: number;
+  /** Shortest overload episode (default 2 s): refusing quickly stops the retransmissions that started it. */
+  minEpisodeMs?: number;
   /** Retry-After range, in whole seconds (default 1–4): spread, so refused senders do not all return at once. */
   retryAfterSeconds?: { min: number; max: number };
   clock: Clock;
@@ -43,9 +54,11 @@ export interface LoadMonitorOptions {
 /**
  * Watches how busy the one event loop is. Everything Patchbay does for a call runs on it: when it is saturated, SIP
  * responses go out late (the peers' Timer A/E retransmissions add to the load, RFC 3261 §17.1.1.2) and every playing
- * stream stutters, so admitting more calls then harms the ones already up. The signal is event-loop utilization
- * (the share of time not spent waiting for I/O) rather than timer lag: a saturated loop keeps its turns short while
- * datagrams queue in the kernel, so lag stays low when utilization is already at 100 %.
+ * stream stutters, so admitting more calls then harms the ones already up. Two signals, both smoothed: event-loop
+ * utilization (the share of time not spent waiting for I/O) and, when a source is given, the rate of retransmissions
+ * peers send us. A node at capacity reads 100 % busy while it still answers in time (measured: 500 bridged calls,
+ * all completed), so busy alone would refuse calls it can carry; peers retransmitting to a busy node is the sign it
+ * answers too late.
  */
 export class LoadMonitor implements AdmissionControl {
   private readonly threshold: number;
@@ -54,10 +67,17 @@ export class LoadMonitor implements AdmissionControl {
   private readonly smoothingMs: number;
   private readonly retry: { min: number; max: number };
   private readonly random: () => number;
+  private readonly retransmissionFloor: number;
+  private readonly minEpisodeMs: number;
   private timer: TimerHandle | undefined;
   private last = performance.eventLoopUtilization();
   private lastBlocked = 0;
+  private lastRetransmissions = 0;
   private busy = 0;
+  private retransmitting = 0;
+  /** Time observed so far (ms): the episode clock, independent of the wall clock. */
+  private elapsed = 0;
+  private since = 0;
   private state = false;
   private refusals = 0;
   private episodes = 0;
@@ -70,6 +90,8 @@ export class LoadMonitor implements AdmissionControl {
     this.smoothingMs = options.smoothingMs ?? 1_000;
     this.retry = options.retryAfterSeconds ?? { min: 1, max: 4 };
     this.random = options.random ?? Math.random;
+    this.retransmissionFloor = options.retransmissions ? options.retransmissionsPerSecond ?? 5 : 0;
+    this.minEpisodeMs = options.minEpisodeMs ?? 2_000;
   }
 
   /** Begins sampling the event loop. */
@@ -77,6 +99,7 @@ export class LoadMonitor implements AdmissionControl {
     if (this.timer) return;
     this.last = performance.eventLoopUtilization();
     this.lastBlocked = this.options.blockedMs?.() ?? 0;
+    this.lastRetransmissions = this.options.retransmissions?.() ?? 0;
     this.arm();
   }
 
@@ -94,6 +117,11 @@ export class LoadMonitor implements AdmissionControl {
     return this.busy;
   }
 
+  /** The smoothed rate of retransmissions peers sent us, per second. */
+  get retransmissionRate(): number {
+    return this.retransmitting;
+  }
+
   get stats(): { refusals: number; episodes: number } {
     return { refusals: this.refusals, episodes: this.episodes };
   }
@@ -106,18 +134,25 @@ export class LoadMonitor implements AdmissionControl {
   }
 
   /**
-   * Folds one measurement in: the loop was busy `ratio` (0–1) of the last `elapsedMs`. Exponential smoothing with a
-   * time constant, so a long gap between samples (the loop stalled) weighs as much as the time it covered.
+   * Folds one measurement in: over the last `elapsedMs` the loop was busy `ratio` (0–1) of the time and peers sent
+   * `retransmissions` messages again. Exponential smoothing with a time constant, so a long gap between samples (the
+   * loop stalled) weighs as much as the time it covered.
    */
-  observe(ratio: number, elapsedMs: number): void {
+  observe(ratio: number, elapsedMs: number, retransmissions = 0): void {
     if (!(elapsedMs > 0)) return;
     const weight = 1 - Math.exp(-elapsedMs / this.smoothingMs);
     this.busy += weight * (Math.min(1, Math.max(0, ratio)) - this.busy);
-    if (!this.state && this.busy >= this.threshold) {
+    this.retransmitting += weight * ((retransmissions * 1000) / elapsedMs - this.retransmitting);
+    this.elapsed += elapsedMs;
+    const late = this.retransmitting >= this.retransmissionFloor;
+    if (!this.state && this.busy >= this.threshold && late) {
       this.state = true;
+      this.since = this.elapsed;
       this.episodes++;
-      this.options.logger.warn({ busy: round(this.busy) }, 'overloaded: refusing new calls (503) and holding queued outbound calls');
-    } else if (this.state && this.busy < this.resume) {
+      this.options.logger.warn({ busy: round(this.busy), retransmissionsPerSecond: round(this.retransmitting) },
+        'overloaded: refusing new calls (503) and holding queued outbound calls');
+    } else if (this.state && this.elapsed - this.since >= this.minEpisodeMs
+      && (this.busy < this.resume || this.retransmitting < this.retransmissionFloor / 2)) {
       this.state = false;
       this.options.logger.info({ busy: round(this.busy), refused: this.refusals }, 'load back to normal: admitting new calls');
     }
@@ -131,11 +166,13 @@ export class LoadMonitor implements AdmissionControl {
     const current = performance.eventLoopUtilization();
     const delta = performance.eventLoopUtilization(current, this.last);
     const blocked = this.options.blockedMs?.() ?? 0;
+    const retransmissions = this.options.retransmissions?.() ?? 0;
     // Both in ms of wall time since the last sample (a stalled loop makes this window long).
     const window = delta.idle + delta.active;
-    if (window > 0) this.observe((delta.active - (blocked - this.lastBlocked)) / window, window);
+    if (window > 0) this.observe((delta.active - (blocked - this.lastBlocked)) / window, window, retransmissions - this.lastRetransmissions);
     this.last = current;
     this.lastBlocked = blocked;
+    this.lastRetransmissions = retransmissions;
     this.arm();
   }
 }

@@ -76,6 +76,13 @@ export class SipEndpoint {
     return this.agents.get(protocol);
   }
 
+  /** `UserAgent.retransmissionsReceived` over every transport. */
+  get retransmissionsReceived(): number {
+    let n = 0;
+    for (const agent of this.agents.values()) n += agent.retransmissionsReceived;
+    return n;
+  }
+
   get counters(): TransportLayer['counters'] {
     return this.layer.counters;
   }

@@ -34,6 +34,25 @@ describe('LoadMonitor', () => {
     assert.equal(m.stats.episodes, 1);
   });
 
+  it('with a retransmission source, counts a busy loop as overloaded only while peers retransmit to it', () => {
+    const m = monitor({ retransmissions: () => 0, retransmissionsPerSecond: 5, minEpisodeMs: 2_000 });
+    // At capacity and answering in time: 100 % busy, no retransmissions.
+    for (let i = 0; i < 50; i++) m.observe(1, 100, 0);
+    assert.equal(m.overloaded, false);
+    // A lossy network: retransmissions while the loop idles.
+    for (let i = 0; i < 50; i++) m.observe(0.2, 100, 2);
+    assert.equal(m.overloaded, false);
+    // Busy and retransmitted to (20/s): overloaded.
+    for (let i = 0; i < 50 && !m.overloaded; i++) m.observe(1, 100, 2);
+    assert.equal(m.overloaded, true);
+    assert.ok(m.retransmissionRate >= 5);
+    // Refusing stops the retransmissions at once; the episode still lasts its minimum, then ends.
+    for (let i = 0; i < 10; i++) m.observe(1, 100, 0);
+    assert.equal(m.overloaded, true, 'ended before its minimum duration');
+    for (let i = 0; i < 30 && m.overloaded; i++) m.observe(1, 100, 0);
+    assert.equal(m.overloaded, false);
+  });
+
   it('refuses with a Retry-After spread over its range and counts the refusals', () => {
     let r = 0;
     const values = [0, 0.3, 0.6, 0.99];
@@ -44,7 +63,7 @@ describe('LoadMonitor', () => {
   });
 
   it('measures the real event loop: busy work trips it, idle time clears it', async () => {
-    const m = monitor({ threshold: 0.6, sampleMs: 20, smoothingMs: 150 });
+    const m = monitor({ threshold: 0.6, sampleMs: 20, smoothingMs: 150, minEpisodeMs: 0 });
     m.start();
     try {
       await sleep(200);

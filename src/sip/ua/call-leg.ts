@@ -146,7 +146,7 @@ export abstract class CallLeg<D extends CallLegDelegate> implements DialogUsage 
     if (!ack) {
       ack = dialog.createRequest('ACK', { cseq });
       this.acks.set(cseq, ack);
-    }
+    } else this.core.peerRetransmitted();
     this.core.sendStateless(ack);
   }
 

@@ -49,6 +49,8 @@ export interface UaCore {
   sendNonInvite(request: SipRequest, user: NonInviteClientTransactionUser<ResponseEvent>): NonInviteClientTransaction<ResponseEvent>;
   /** Send without a transaction (the ACK for a 2xx, §13.2.2.4). */
   sendStateless(request: SipRequest): void;
+  /** The peer sent a message again because our answer to it was late or lost (a retransmitted 2xx). */
+  peerRetransmitted(): void;
   addDialog(dialog: Dialog, usage: DialogUsage): void;
   removeDialog(dialog: Dialog): void;
 }

@@ -115,6 +115,7 @@ export class UserAgent {
   private readonly advertisedHost: string;
   private readonly maxUnansweredMs: number;
   private readonly admission: AdmissionControl;
+  private retransmissions = 0;
   private closed = false;
 
   constructor(options: UserAgentOptions) {
@@ -148,6 +149,9 @@ export class UserAgent {
       sendInvite: (request, user) => this.sendInvite(request, user),
       sendNonInvite: (request, user) => this.sendNonInvite(request, user),
       sendStateless: (request) => this.sendStateless(request),
+      peerRetransmitted: () => {
+        this.retransmissions++;
+      },
       addDialog: (dialog, usage) => this.dialogs.set(dialog.key, { dialog, usage }),
       removeDialog: (dialog) => {
         if (this.dialogs.get(dialog.key)?.dialog === dialog) this.dialogs.delete(dialog.key);
@@ -160,6 +164,15 @@ export class UserAgent {
   }
 
   /** Live transactions and dialogs, for tests and metrics. */
+  /**
+   * Messages peers sent again because our answer was late or lost: requests absorbed by their server transaction
+   * (§17.2.1, §17.2.2) and retransmitted 2xx answered with the same ACK (§13.2.2.4). A busy node whose peers keep
+   * retransmitting is answering too late: the evidence of overload that busy alone is not.
+   */
+  get retransmissionsReceived(): number {
+    return this.retransmissions;
+  }
+
   get stats(): { transactions: number; dialogs: number; pending2xx: number; outgoingLegs: number } {
     return {
       transactions: this.layer.size, dialogs: this.dialogs.size, pending2xx: this.responder.size, outgoingLegs: this.outgoing.size,
@@ -344,6 +357,7 @@ export class UserAgent {
     const disposition = this.layer.receiveRequest(view, back);
     switch (disposition.kind) {
       case 'absorbed':
+        if (view.method.toUpperCase() !== 'ACK') this.retransmissions++;
         return;
       case 'ack':
         if (verdict.action === 'accept') this.receiveAck(request);

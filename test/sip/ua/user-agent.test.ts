@@ -245,6 +245,36 @@ test('2xx retransmitted until ACK (T1 doubling up to T2), given up after 64*T1 w
   b.close();
 });
 
+test('retransmissionsReceived counts what peers send again because our answer was late or lost', async () => {
+  const { a, b, clock, net, incoming } = setup();
+  // b's 100 Trying and a's ACK are lost: a retransmits its INVITE (Timer A), b its 2xx (§13.3.1.4).
+  net.drop = (p) => (!p.message.isRequest() && p.message.status === 100) || (p.message.isRequest() && p.message.method === 'ACK');
+  const leg = a.invite({ uri: 'sip:b@10.0.0.2:5070', sdp: OFFER });
+  await flush();
+  clock.advance(500);
+  await flush();
+  assert.equal(b.retransmissionsReceived, 1, 'the INVITE retransmission absorbed by its server transaction');
+  const accepted = incoming[0]!.accept(ANSWER);
+  accepted.catch(() => undefined);
+  await flush();
+  await leg.answer;
+  assert.equal(a.retransmissionsReceived, 0);
+  clock.advance(500);
+  await flush(3);
+  clock.advance(1000);
+  await flush(3);
+  assert.equal(a.retransmissionsReceived, 2, 'two 2xx retransmissions, each answered with the same ACK');
+  assert.equal(b.retransmissionsReceived, 1, 'ACKs are not counted');
+  net.drop = () => false;
+  clock.advance(2000);
+  await flush(3);
+  await accepted;
+  leg.hangup();
+  await drain(clock, a, b);
+  a.close();
+  b.close();
+});
+
 test('ACK lost, BYE arrives: the in-dialog BYE shows the 2xx arrived — retransmission stops, accept() resolves, BYE answered 200 (§12.2.2, §13.3.1.4)', async () => {
   const { a, b, clock, net, incoming } = setup();
   net.drop = (p) => p.message.isRequest() && p.message.method === 'ACK';
