@@ -5,11 +5,12 @@ import type { RtpEndpoint } from './rtp-session.js';
 /**
  * The connected-send socket of an RTP session: a second socket on the RTP port (SO_REUSEADDR) connected to the
  * current remote, because a connected UDP send skips Node's per-datagram address handling. It connects one target
- * at a time; a remote that changes meanwhile is taken up when the pending connect completes. Until then, or after a
- * failure, `socketFor` has no socket to offer and the session sends unconnected with an address.
+ * at a time; a remote that changes meanwhile is taken up when the pending connect completes. Once connected to the
+ * session's current remote it hands the session the socket (`onConnected`), which sends media through it until the
+ * remote changes; until then, or after a failure, the session sends unconnected with an address.
  */
 export class ConnectedSender {
-  /** The remote the socket is connected to; sends use it only while this is (identically) the session's remote. */
+  /** The remote the socket is connected to (the session's remote object, compared by identity). */
   private connectedTo: RtpEndpoint | undefined;
   private connecting = false;
   private errorLogged = false;
@@ -19,19 +20,11 @@ export class ConnectedSender {
     private readonly socket: Socket,
     /** The session's current remote, read when a pending connect completes. */
     private readonly currentRemote: () => RtpEndpoint | undefined,
+    /** The socket is connected to the session's current remote: media can go through it until that changes. */
+    private readonly onConnected: (socket: Socket) => void,
     private readonly logger: Logger | undefined,
   ) {
     socket.on('error', (err) => this.onError(err));
-  }
-
-  /** Where media goes connected, or undefined while it goes unconnected. */
-  connectedRemote(remote: RtpEndpoint | undefined): RtpEndpoint | undefined {
-    return this.connectedTo !== undefined && this.connectedTo === remote ? this.connectedTo : undefined;
-  }
-
-  /** The connected socket if it points at `remote`, to `send(datagram)` without an address; else undefined. */
-  socketFor(remote: RtpEndpoint): Socket | undefined {
-    return this.connectedTo === remote ? this.socket : undefined;
   }
 
   /** Points the socket at the session's current remote: disconnects from the old one, connects to the new. */
@@ -50,7 +43,7 @@ export class ConnectedSender {
     if (remote === undefined) return;
     this.connecting = true;
     try {
-      this.socket.connect(remote.port, remote.address, (err?: Error) => this.onConnected(remote, err));
+      this.socket.connect(remote.port, remote.address, (err?: Error) => this.connectDone(remote, err));
     } catch (err) {
       // Synchronous argument errors (e.g. port 0 from an SDP that rejected the stream).
       this.connecting = false;
@@ -66,7 +59,7 @@ export class ConnectedSender {
     this.socket.close();
   }
 
-  private onConnected(target: RtpEndpoint, err: Error | undefined): void {
+  private connectDone(target: RtpEndpoint, err: Error | undefined): void {
     this.connecting = false;
     if (this.closed) return;
     if (err !== undefined) {
@@ -75,7 +68,8 @@ export class ConnectedSender {
     }
     this.connectedTo = target;
     this.errorLogged = false;
-    if (this.currentRemote() !== target) this.follow();
+    if (this.currentRemote() === target) this.onConnected(this.socket);
+    else this.follow();
   }
 
   /**

@@ -154,13 +154,39 @@ export class RtpSession {
   /** Largest payload `sendPacket`/`sendMedia` accept (one Ethernet MTU datagram minus the fixed header). */
   static readonly MAX_PAYLOAD = MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE;
 
+  // What `sendPacket` reads and writes comes first, together: V8 lays fields out in the order they are defined, and
+  // with thousands of sessions taking turns every further cache line is a miss per packet (`bench/media-send.ts`).
+  // RTP's 32-bit values are held as int32 (`| 0`, the same bits), which V8 keeps in the object as small integers
+  // instead of boxing every value of 2^31 and up in a heap number of its own.
+  private closed = false;
+  private remote: RtpEndpoint | undefined;
+  /** The connected-send socket while it is connected to `remote`; undefined: send through `socket` with an address. */
+  private connectedSocket: Socket | undefined;
+  /** The remote address is a name (SDP allows one, RFC 4566 §5.7), which Node looks up before an addressed send. */
+  private remoteIsName = false;
   private readonly socket: Socket;
+  payloadType: number;
+  private markerPending = true;
+  private sequence: number;
+  private timestamp: number;
+  private readonly ssrcBits: number;
+  private packetsSent = 0;
+  private octetsSent = 0;
+  private lastRtpTimestampSent = 0;
+  private lastSendAt = 0;
+  private sentSinceReport = false;
+  /**
+   * Told of every packet sent (after it went out), for whoever records what this side says; null costs one check.
+   * The payload is the sender's, only valid during the call.
+   */
+  onSent: ((payloadType: number, payload: Uint8Array, offset: number, length: number) => void) | null = null;
+  private readonly clock: Clock;
+
   /** Connected-send socket on the RTP port (`connectedSend`), or undefined. */
   private readonly tx: ConnectedSender | undefined;
   private readonly rtcpSocket: Socket | undefined;
   private readonly allocator: PortAllocator | undefined;
   private readonly allocatedPort: number | undefined;
-  private readonly clock: Clock;
   private readonly logger: Logger | undefined;
   private readonly clockRate: number;
   private readonly symmetric: boolean;
@@ -173,40 +199,21 @@ export class RtpSession {
   private readonly pcmScratch: Int16Array | undefined;
   private lastMediaTimestamp = 0;
   private rtcpTimer: TimerHandle | undefined;
-  private closed = false;
 
-  readonly ssrc: number;
   readonly cname: string;
   readonly rtcpMux: boolean;
-  payloadType: number;
   telephoneEventPayloadType: number | null;
   delegate: RtpSessionDelegate;
-  /**
-   * Told of every packet sent (after it went out), for whoever records what this side says; null costs one check.
-   * The payload is the sender's, only valid during the call.
-   */
-  onSent: ((payloadType: number, payload: Uint8Array, offset: number, length: number) => void) | null = null;
 
-  private sequence: number;
-  private timestamp: number;
-  private markerPending = true;
-  private remote: RtpEndpoint | undefined;
-  /** The remote address is a name (SDP allows one, RFC 4566 §5.7), which Node looks up before an addressed send. */
-  private remoteIsName = false;
   private remoteRtcp: RtpEndpoint | undefined;
   private latched = false;
   private candidateAddress = '';
   private candidatePort = 0;
   private candidateCount = 0;
-  private packetsSent = 0;
-  private octetsSent = 0;
   private foreignPackets = 0;
   private readonly inactivityTimeoutMs: number;
   private lastReceiveAt: number;
   private inactiveReported = false;
-  private lastRtpTimestampSent = 0;
-  private lastSendAt = 0;
-  private sentSinceReport = false;
   private readonly reporter: RtcpReporter;
   private readonly malformed: Partial<Record<ParseFailure, number>> = {};
 
@@ -215,7 +222,9 @@ export class RtpSession {
     options: RtpSessionOptions,
   ) {
     this.socket = socket;
-    this.tx = txSocket && new ConnectedSender(txSocket, () => this.remote, options.logger);
+    this.tx = txSocket && new ConnectedSender(txSocket, () => this.remote, (connected) => {
+      this.connectedSocket = connected;
+    }, options.logger);
     this.rtcpSocket = rtcpSocket;
     this.allocator = options.allocator;
     this.allocatedPort = allocatedPort;
@@ -231,9 +240,9 @@ export class RtpSession {
     this.payloadType = options.payloadType ?? 0;
     this.telephoneEventPayloadType = options.telephoneEventPayloadType === undefined ? 101 : options.telephoneEventPayloadType;
     this.delegate = options.delegate ?? {};
-    this.ssrc = options.ssrc ?? randomBytes(4).readUInt32BE(0);
+    this.ssrcBits = (options.ssrc ?? randomBytes(4).readUInt32BE(0)) | 0;
     this.sequence = options.initialSequence ?? randomInt(0, 0x10000);
-    this.timestamp = options.initialTimestamp ?? randomBytes(4).readUInt32BE(0);
+    this.timestamp = (options.initialTimestamp ?? randomBytes(4).readUInt32BE(0)) | 0;
     this.cname = options.cname ?? `${randomBytes(8).toString('hex')}@patchbay`;
     this.rxStats = new ReceiveStatistics(this.clockRate);
     this.reporter = new RtcpReporter(this.ssrc, this.cname, this.clock, this.clockRate);
@@ -306,6 +315,11 @@ export class RtpSession {
     throw new Error('no free RTP port in the configured range');
   }
 
+  /** This side's synchronization source identifier (RFC 3550 §5.1). */
+  get ssrc(): number {
+    return this.ssrcBits >>> 0;
+  }
+
   get localPort(): number {
     return this.socket.address().port;
   }
@@ -329,12 +343,12 @@ export class RtpSession {
    * (no remote yet, a connect pending or failed, or `connectedSend: false`).
    */
   get connectedRemote(): RtpEndpoint | undefined {
-    return this.tx?.connectedRemote(this.remote);
+    return this.connectedSocket !== undefined ? this.remote : undefined;
   }
 
   /** The RTP timestamp the next media packet will carry. */
   get currentTimestamp(): number {
-    return this.timestamp;
+    return this.timestamp >>> 0;
   }
 
   get nextSequenceNumber(): number {
@@ -348,6 +362,7 @@ export class RtpSession {
     this.remoteRtcp = this.rtcpMux ? this.remote : { address: remote.address, port: rtcpPort ?? remote.port + 1 };
     this.latched = false;
     this.candidateCount = 0;
+    this.connectedSocket = undefined;
     this.tx?.follow();
   }
 
@@ -356,7 +371,7 @@ export class RtpSession {
    * prompt played next follows on without a jump.
    */
   resumeTimestampAt(timestamp: number): void {
-    this.timestamp = timestamp >>> 0;
+    this.timestamp = timestamp | 0;
   }
 
   /** Mark the next media packet as the first of a talk spurt (marker bit, RFC 3551 §4.1). */
@@ -371,13 +386,13 @@ export class RtpSession {
   sendMedia(payload: Uint8Array, offset = 0, length = payload.length - offset, samples = length): boolean {
     const sent = this.sendPacket(this.payloadType, this.markerPending, this.timestamp, payload, offset, length);
     if (sent) this.markerPending = false;
-    this.timestamp = (this.timestamp + samples) >>> 0;
+    this.timestamp = (this.timestamp + samples) | 0;
     return sent;
   }
 
   /** Let `samples` of media time pass without sending (silence, or a DTMF event in progress). */
   skipMedia(samples: number): void {
-    this.timestamp = (this.timestamp + samples) >>> 0;
+    this.timestamp = (this.timestamp + samples) | 0;
     this.markerPending = true;
   }
 
@@ -398,13 +413,13 @@ export class RtpSession {
     if (this.closed || remote === undefined) return false;
     if (length > RtpSession.MAX_PAYLOAD) throw new RangeError(`RTP payload of ${length} bytes exceeds the datagram buffer`);
     const buf = sendBuffer.bytes;
-    writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrc);
+    writeRtpHeader(buf, payloadType, marker, this.sequence, timestamp, this.ssrcBits);
     // A subarray view costs one small object; a byte loop costs a bounds-checked store per byte.
     buf.set(offset === 0 && length === payload.length ? payload : payload.subarray(offset, offset + length), RTP_FIXED_HEADER_SIZE);
     const datagram = sendBuffer.datagram(RTP_FIXED_HEADER_SIZE + length);
     // Whether Node reads the datagram after send() returned (see SendBuffer).
     let held: boolean;
-    const connected = this.tx?.socketFor(remote);
+    const connected = this.connectedSocket;
     if (connected !== undefined) {
       connected.send(datagram);
       held = connected.getSendQueueCount() !== 0;
@@ -416,7 +431,7 @@ export class RtpSession {
     this.sequence = (this.sequence + 1) & 0xffff;
     this.packetsSent++;
     this.octetsSent += length;
-    this.lastRtpTimestampSent = timestamp;
+    this.lastRtpTimestampSent = timestamp | 0;
     this.lastSendAt = this.clock.now();
     this.sentSinceReport = true;
     this.onSent?.(payloadType, payload, offset, length);
@@ -446,7 +461,7 @@ export class RtpSession {
     const sender: SenderInfo = {
       packetsSent: this.packetsSent,
       octetsSent: this.octetsSent,
-      lastRtpTimestampSent: this.lastRtpTimestampSent,
+      lastRtpTimestampSent: this.lastRtpTimestampSent >>> 0,
       lastSendAt: this.lastSendAt,
       sentSinceReport: this.sentSinceReport,
     };
@@ -472,6 +487,7 @@ export class RtpSession {
       this.logger?.debug({ err }, 'RTCP BYE on close failed');
     }
     this.closed = true;
+    this.connectedSocket = undefined;
     this.clock.clearTimeout(this.rtcpTimer);
     this.rtcpTimer = undefined;
     this.socket.removeAllListeners('message');
@@ -573,6 +589,7 @@ export class RtpSession {
     if (this.rtcpMux) this.remoteRtcp = this.remote;
     else if (this.remoteRtcp === undefined) this.remoteRtcp = { address: rinfo.address, port: rinfo.port + 1 };
     const latchedTo = this.remote;
+    this.connectedSocket = undefined;
     this.tx?.follow();
     this.emit('onLatch', (d) => d.onLatch?.(latchedTo, this));
     return true;

@@ -275,6 +275,43 @@ test('RTCP: SR from the sender, RR with loss and jitter from the receiver, CNAME
   }
 });
 
+test('sender report: the RTP timestamp of the report time, from the last packet sent; SSRC and timestamps of 2^31 and up', async () => {
+  const { FakeClock } = await import('../../../src/core/index.js');
+  const fake = new FakeClock();
+  const rec = recorder();
+  const b = await RtpSession.open({ ...base, delegate: { onPacket: rec.onPacket } });
+  const a = await RtpSession.open({
+    ...base, clock: fake, remote: { address: LOCAL, port: b.localPort }, ssrc: 0xfedcba98, initialTimestamp: 0xffffff60,
+  });
+  const sr = (): RtcpSenderReport => {
+    const packet = a.buildRtcp().packets[0];
+    assert.ok(packet instanceof RtcpSenderReport);
+    return packet;
+  };
+  try {
+    assert.equal(a.ssrc, 0xfedcba98);
+    a.sendMedia(new Uint8Array(160));
+    fake.advance(20);
+    a.sendMedia(new Uint8Array(160));
+    assert.equal(a.currentTimestamp, 160, 'wrapped past 2^32');
+    fake.advance(50);
+    // §6.4.1: 50 ms (400 samples at 8 kHz) after the packet with timestamp 0.
+    assert.equal(sr().rtpTimestamp, 400);
+    assert.equal(sr().ssrc, 0xfedcba98);
+    assert.equal(sr().ntpMsw, Math.floor(fake.now() / 1000) + 2208988800);
+    a.resumeTimestampAt(0x80000000);
+    a.sendMedia(new Uint8Array(160));
+    fake.advance(10);
+    assert.equal(sr().rtpTimestamp, 0x80000050);
+    await waitFor(() => rec.got.length === 3, 'three packets');
+    assert.deepEqual(rec.got.map((g) => g.ts), [0xffffff60, 0, 0x80000000]);
+    assert.ok(rec.got.every((g) => g.ssrc === 0xfedcba98));
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test('RTCP reports loss measured from a sender that skips sequence numbers', async () => {
   const s = await RtpSession.open(base);
   const raw = await rawSocket();
