@@ -5,6 +5,8 @@
  *
  * - `RtpSession.sendMedia` with `connectedSend: false` (one socket, address per datagram: the previous path) and with
  *   the default connected send socket;
+ * - the engine's whole path for a playing stream: a `PlayoutClock` tick (on a fake clock, advanced once per burst)
+ *   runs each `PlayoutStream`, which sends the next frame of a cached prompt through its connected session;
  * - raw dgram calls, to tell Node's and the kernel's share from ours: addressed `send(buf, port, host)`, connected
  *   `send(buf)`, connected with a scatter list `send([header, payload])`, connected with a completion callback.
  *
@@ -12,7 +14,10 @@
  * hits all of them alike; the figure per variant is the median over rounds.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { PlayoutClock, RtpSession, type PlayoutClockOptions } from '../src/media/index.js';
+import { FakeClock } from '../src/core/index.js';
+import {
+  G711Codec, PlayoutClock, PlayoutStream, RtpSession, type PlayoutClockOptions, type PlayOutcome,
+} from '../src/media/index.js';
 import { literalFirstLookup } from '../src/media/rtp/udp-socket.js';
 import { LOCAL, sleep, startSink } from './media-sink.js';
 
@@ -50,8 +55,20 @@ export async function sendPathComparison(sockets = 500, rounds = 8, burstsPerRou
     };
     const unconnectedSessions = await sessions(false);
     const connectedSessions = await sessions(true);
+    const streamSessions = await sessions(true);
     await sleep(10);
-    if (connectedSessions.some((s) => s.connectedRemote === undefined)) throw new Error('connected send did not connect');
+    if ([...connectedSessions, ...streamSessions].some((s) => s.connectedRemote === undefined)) {
+      throw new Error('connected send did not connect');
+    }
+    const fakeTime = new FakeClock();
+    const playout = new PlayoutClock({ clock: fakeTime });
+    for (const session of streamSessions) {
+      const stream = new PlayoutStream({ clock: playout, session, codec: G711Codec.PCMU });
+      const again = (outcome: PlayOutcome): void => {
+        if (outcome === 'finished') void stream.playEncoded(prompt).then(again);
+      };
+      void stream.playEncoded(prompt).then(again);
+    }
     const rawUnconnected: Socket[] = [];
     const rawConnected: Socket[] = [];
     for (let i = 0; i < sockets; i++) {
@@ -71,6 +88,9 @@ export async function sendPathComparison(sockets = 500, rounds = 8, burstsPerRou
       },
       'session, connected (after)': () => {
         for (const s of connectedSessions) s.sendMedia(prompt, position, FRAME, FRAME);
+      },
+      'clock tick, PlayoutStream, session': () => {
+        fakeTime.advance(20);
       },
       'raw send(buf, port, host)': () => {
         for (const s of rawUnconnected) s.send(datagram, sink.port, LOCAL);
@@ -99,6 +119,9 @@ export async function sendPathComparison(sockets = 500, rounds = 8, burstsPerRou
         (samples[name] ??= []).push((cpu.user + cpu.system) / (sockets * burstsPerRound));
       }
     }
+    playout.close();
+    const expected = rounds * burstsPerRound;
+    if (streamSessions.some((s) => s.stats.packetsSent !== expected)) throw new Error('a stream did not send one packet per tick');
     const perPacketUs: Record<string, number> = {};
     for (const [name, values] of Object.entries(samples)) perPacketUs[name] = Math.round(median(values) * 100) / 100;
     return { perPacketUs, sockets, rounds };
