@@ -154,17 +154,14 @@ export class RtpSession {
   /** Largest payload `sendPacket`/`sendMedia` accept (one Ethernet MTU datagram minus the fixed header). */
   static readonly MAX_PAYLOAD = MAX_DATAGRAM - RTP_FIXED_HEADER_SIZE;
 
-  // What `sendPacket` reads and writes comes first, together: V8 lays fields out in the order they are defined, and
-  // with thousands of sessions taking turns every further cache line is a miss per packet (`bench/media-send.ts`).
-  // RTP's 32-bit values are held as int32 (`| 0`, the same bits), which V8 keeps in the object as small integers
-  // instead of boxing every value of 2^31 and up in a heap number of its own.
+  // What `sendPacket` reads and writes on the connected path comes first, together: V8 lays fields out in the order
+  // they are defined, and with thousands of sessions taking turns every further cache line is a miss per packet
+  // (`bench/media-send.ts`). RTP's 32-bit values are held as int32 (`| 0`, the same bits), which V8 keeps in the
+  // object as small integers instead of boxing every value of 2^31 and up in a heap number of its own.
   private closed = false;
   private remote: RtpEndpoint | undefined;
   /** The connected-send socket while it is connected to `remote`; undefined: send through `socket` with an address. */
   private connectedSocket: Socket | undefined;
-  /** The remote address is a name (SDP allows one, RFC 4566 §5.7), which Node looks up before an addressed send. */
-  private remoteIsName = false;
-  private readonly socket: Socket;
   payloadType: number;
   private markerPending = true;
   private sequence: number;
@@ -174,13 +171,17 @@ export class RtpSession {
   private octetsSent = 0;
   private lastRtpTimestampSent = 0;
   private lastSendAt = 0;
-  private sentSinceReport = false;
   /**
    * Told of every packet sent (after it went out), for whoever records what this side says; null costs one check.
    * The payload is the sender's, only valid during the call.
    */
   onSent: ((payloadType: number, payload: Uint8Array, offset: number, length: number) => void) | null = null;
   private readonly clock: Clock;
+  /** The remote address is a name (SDP allows one, RFC 4566 §5.7), which Node looks up before an addressed send. */
+  private remoteIsName = false;
+  private readonly socket: Socket;
+  /** `packetsSent` when the last report went out: an SR is due when media went out since (§6.4). */
+  private packetsAtLastReport = 0;
 
   /** Connected-send socket on the RTP port (`connectedSend`), or undefined. */
   private readonly tx: ConnectedSender | undefined;
@@ -433,7 +434,6 @@ export class RtpSession {
     this.octetsSent += length;
     this.lastRtpTimestampSent = timestamp | 0;
     this.lastSendAt = this.clock.now();
-    this.sentSinceReport = true;
     this.onSent?.(payloadType, payload, offset, length);
     return true;
   }
@@ -463,7 +463,7 @@ export class RtpSession {
       octetsSent: this.octetsSent,
       lastRtpTimestampSent: this.lastRtpTimestampSent >>> 0,
       lastSendAt: this.lastSendAt,
-      sentSinceReport: this.sentSinceReport,
+      sentSinceReport: this.packetsSent !== this.packetsAtLastReport,
     };
     return this.reporter.build(sender, this.rxStats, bye);
   }
@@ -473,7 +473,7 @@ export class RtpSession {
     const remote = this.remoteRtcp;
     if (this.closed || remote === undefined) return false;
     const bytes = this.buildRtcp(bye).serialize();
-    this.sentSinceReport = false;
+    this.packetsAtLastReport = this.packetsSent;
     (this.rtcpSocket ?? this.socket).send(bytes, 0, bytes.length, remote.port, remote.address);
     return true;
   }

@@ -275,13 +275,14 @@ test('RTCP: SR from the sender, RR with loss and jitter from the receiver, CNAME
   }
 });
 
-test('sender report: the RTP timestamp of the report time, from the last packet sent; SSRC and timestamps of 2^31 and up', async () => {
+test('sender report: the RTP timestamp of the report time, from the last packet sent; SSRC and timestamps of 2^31 and up; RR once nothing was sent since', async () => {
   const { FakeClock } = await import('../../../src/core/index.js');
   const fake = new FakeClock();
   const rec = recorder();
   const b = await RtpSession.open({ ...base, delegate: { onPacket: rec.onPacket } });
   const a = await RtpSession.open({
-    ...base, clock: fake, remote: { address: LOCAL, port: b.localPort }, ssrc: 0xfedcba98, initialTimestamp: 0xffffff60,
+    ...base, clock: fake, remote: { address: LOCAL, port: b.localPort }, remoteRtcpPort: b.localRtcpPort, ssrc: 0xfedcba98,
+    initialTimestamp: 0xffffff60,
   });
   const sr = (): RtcpSenderReport => {
     const packet = a.buildRtcp().packets[0];
@@ -303,6 +304,9 @@ test('sender report: the RTP timestamp of the report time, from the last packet 
     a.sendMedia(new Uint8Array(160));
     fake.advance(10);
     assert.equal(sr().rtpTimestamp, 0x80000050);
+    // §6.4: a report after one that went out with no media sent in between is an RR.
+    assert.equal(a.sendRtcp(), true);
+    assert.ok(a.buildRtcp().packets[0] instanceof RtcpReceiverReport);
     await waitFor(() => rec.got.length === 3, 'three packets');
     assert.deepEqual(rec.got.map((g) => g.ts), [0xffffff60, 0, 0x80000000]);
     assert.ok(rec.got.every((g) => g.ssrc === 0xfedcba98));
