@@ -43,22 +43,30 @@ type Prompt =
   | { kind: 'encoded'; data: Uint8Array; position: number; resolve: (o: PlayOutcome) => void };
 
 export class PlayoutStream {
-  private readonly clock: PlayoutClock;
+  // What every tick reads comes first, together (V8 lays fields out in the order they are defined): with thousands of
+  // streams taking turns, each further cache line is a miss per packet, as in RtpSession.
   private readonly session: RtpSession;
-  private readonly codec: G711Codec;
+  /**
+   * Digits were handed to `dtmf` and it may still be sending them. Spares every tick a look into the sender (two
+   * more objects) while no digits are being sent, which is nearly always.
+   */
+  private dtmfPending = false;
   private readonly samples: number;
+  private tones: { generator: DtmfToneGenerator; resolve: () => void } | undefined;
+  private prompt: Prompt | undefined;
   private sendSilence: boolean;
+  private readonly silence: Uint8Array;
+  private readonly clock: PlayoutClock;
+  private readonly codec: G711Codec;
   private readonly logger: Logger | undefined;
   private readonly dtmfOptions: DtmfSenderOptions;
   private readonly dtmf: DtmfSender;
   private readonly pcm: Int16Array;
   private readonly frame: Uint8Array;
-  private readonly silence: Uint8Array;
-  private prompt: Prompt | undefined;
-  private tones: { generator: DtmfToneGenerator; resolve: () => void } | undefined;
   private pendingTones: Array<{ generator: DtmfToneGenerator; resolve: () => void }> = [];
   private closed = false;
-  private readonly onTick: TickHandler = () => this.tick();
+  /** Bound rather than an arrow function, which would add a context object to visit on every tick. */
+  private readonly onTick: TickHandler = this.tick.bind(this);
 
   constructor(options: PlayoutStreamOptions) {
     this.clock = options.clock;
@@ -94,7 +102,10 @@ export class PlayoutStream {
    */
   sendDigits(digits: string): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.session.telephoneEventPayloadType !== null) return this.dtmf.send(digits);
+    if (this.session.telephoneEventPayloadType !== null) {
+      this.dtmfPending = true;
+      return this.dtmf.send(digits);
+    }
     const generator = new DtmfToneGenerator(digits, {
       toneMs: this.dtmfOptions.toneMs, gapMs: this.dtmfOptions.gapMs, sampleRate: this.codec.clockRate,
     });
@@ -166,9 +177,12 @@ export class PlayoutStream {
       this.close();
       return;
     }
-    if (this.dtmf.busy && this.dtmf.tick()) {
-      session.skipMedia(this.samples);
-      return;
+    if (this.dtmfPending) {
+      if (this.dtmf.tick()) {
+        session.skipMedia(this.samples);
+        return;
+      }
+      this.dtmfPending = this.dtmf.busy;
     }
     const n = this.samples;
     while (this.tones !== undefined) {

@@ -115,6 +115,14 @@ test('RFC 4733 digits pause the audio, keep the timestamp running and mark the n
     const resumed = audio[2];
     assert.equal(resumed.marker, true);
     assert.equal((resumed.ts - audio[1].ts) >>> 0, 160 * 11, 'the media clock advanced through the events');
+    // Digits again once the first were done, with a 500 ms pause between them that lets the audio through.
+    const before = audio.length;
+    const later = stream.sendDigits('1w2');
+    await ticks(t, 40);
+    await later;
+    await waitFor(() => t.digits.length === 4, 'later digits');
+    assert.deepEqual(t.digits, ['7', '#', '1', '2']);
+    assert.equal(audio.length - before, 40 - 2 * 5, 'audio through the pause and after, events for the two digits');
     stream.close();
   } finally {
     t.close();
