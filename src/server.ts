@@ -2,9 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { buildApi } from './api/app.js';
-import { createMetricsRegistry, mountMetrics } from './api/metrics.js';
+import { createMetricsRegistry, mountMetrics, readOnScrape } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
 import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, systemClock } from './core/index.js';
@@ -80,14 +80,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const metrics = createMetricsRegistry();
     const mediaCache = await MediaCache.open({ dataDir: path.join(config.dataDir, 'media'), clock, logger: logger.child({ component: 'media-cache' }) });
     started.push({ name: 'media-cache', stop: () => mediaCache.close() });
-    for (const [name, help, read] of [
+    readOnScrape(metrics, [
       ['patchbay_media_cache_bytes', 'Processed media held by the media cache', () => mediaCache.sizeBytes],
       ['patchbay_media_cache_hits_total', 'Media requests served from the cache', () => mediaCache.stats.hits],
       ['patchbay_media_cache_fetches_total', 'Media fetched from origin servers', () => mediaCache.stats.fetches],
       ['patchbay_media_cache_transcodes_total', 'Media decoded and encoded for telephony', () => mediaCache.stats.transcodes],
-    ] as const) {
-      new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
-    }
+    ]);
     const tts = await checkEspeakNg();
     if (!tts.installed) logger.warn(`espeak-ng is not installed, so <Say> cannot speak: ${tts.hint}`);
 
@@ -136,14 +134,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (load) {
       load.start();
       started.push({ name: 'load', stop: async () => load.close() });
-      for (const [name, help, read] of [
+      readOnScrape(metrics, [
         ['patchbay_event_loop_busy_ratio', 'Share of time the event loop is busy, smoothed over about a second', () => load.busyRatio],
         ['patchbay_sip_peer_retransmissions_per_second', 'SIP messages peers sent again because our answer was late, smoothed', () => load.retransmissionRate],
         ['patchbay_overloaded', '1 while new calls are refused for overload', () => (load.overloaded ? 1 : 0)],
         ['patchbay_overload_refusals_total', 'SIP requests answered 503 for overload', () => load.stats.refusals],
-      ] as const) {
-        new Gauge({ name, help, registers: [metrics], collect() { this.set(read()); } });
-      }
+      ]);
     }
     const placing = { session, userAgent: () => sipEndpoint?.userAgent('UDP'), sipHost: () => sipHost, clock };
     const destinations = new DestinationResolver({
@@ -174,7 +170,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       dialer,
       ...(load ? { admission: load } : {}),
     });
-    new Gauge({ name: 'patchbay_calls_live', help: 'Calls this node holds now', registers: [metrics], collect() { this.set(calls.liveCount + dialer.liveCount + originate.liveCount); } });
+    readOnScrape(metrics, [['patchbay_calls_live', 'Calls this node holds now', () => calls.liveCount + dialer.liveCount + originate.liveCount]]);
 
     const api = buildApi({
       store,
