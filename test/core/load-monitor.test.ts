@@ -1,20 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadMonitor, type LoadMonitorOptions, silentLogger, systemClock } from '../../src/core/index.js';
+import { busyFor } from '../helpers/busy-loop.js';
 
 const monitor = (options: Partial<LoadMonitorOptions> = {}): LoadMonitor =>
   new LoadMonitor({ threshold: 0.95, clock: systemClock, logger: silentLogger(), ...options });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-/** Keeps the event loop busy for `ms`, in turns of `slice` ms with a timer between them (as real work would). */
-async function busyFor(ms: number, slice = 40): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const until = Math.min(end, performance.now() + slice);
-    while (performance.now() < until);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 describe('LoadMonitor', () => {
   it('does not trip on one stall, trips on sustained saturation, and recovers below the hysteresis', () => {

@@ -8,28 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { sqliteDatabase } from '../../helpers/databases.js';
+import { keepBusy } from '../../helpers/busy-loop.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { sippUas } from '../helpers/sipp-uas.js';
 import { SIPP, callWithSipp, eventually } from './helpers.js';
 
 const skip = !existsSync(SIPP) && 'SIPp not installed';
-
-/** Keeps the event loop busy in 40 ms slices with one turn between them (I/O still flows, slowly) until stopped. */
-function saturate(): () => Promise<void> {
-  let running = true;
-  const done = (async () => {
-    while (running) {
-      const until = performance.now() + 40;
-      while (performance.now() < until);
-      await new Promise((r) => setImmediate(r));
-    }
-  })();
-  return async () => {
-    running = false;
-    await done;
-  };
-}
 
 describe('overload control', { skip, timeout: 120_000 }, () => {
   let t: TestServer;
@@ -59,7 +44,7 @@ describe('overload control', { skip, timeout: 120_000 }, () => {
     app.route('/out/voice', '<Response><Hangup/></Response>');
     const uas = await sippUas(null);
 
-    const stop = saturate();
+    const stop = keepBusy();
     let callSid: string;
     try {
       await eventually(() => load.overloaded || undefined, 'the monitor to report overload');
