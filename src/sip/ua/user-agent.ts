@@ -23,6 +23,9 @@ import { UasResponder } from './uas-responder.js';
 import { replyDestination, type Source } from '../transport/index.js';
 import type { Endpoint, UaTransport } from './ua-transport.js';
 
+/** Methods that exist only within a dialog (§15.1.2, §12.2.2): out of one they get 481. */
+const IN_DIALOG_ONLY = new Set(['BYE', 'INFO', 'UPDATE', 'PRACK']);
+
 /** Out-of-dialog requests, dispatched by method (RFC 3261 §8.2). Every method optional (STYLE §4). */
 export interface UserAgentDelegate {
   /** A new call. Without this method calls are rejected 480. */
@@ -420,16 +423,18 @@ export class UserAgent {
       entry.usage.receiveRequest(request, handle);
       return;
     }
+    if (IN_DIALOG_ONLY.has(method)) {
+      // §15.1.2 / §12.2.2: these only exist within a dialog, whatever the load.
+      handle.respond(481);
+      return;
+    }
     // Out of dialog, new work: refused whole while overloaded, before any of it is done. §21.5.4: 503 with a
     // Retry-After; a proxy upstream tries another server (RFC 3263 §4.3). OPTIONS gets the answer an INVITE would
-    // (§11.2), which tells a trunk's keepalive that this server takes no calls now. BYE, INFO, UPDATE and PRACK only
-    // exist in a dialog and get 481 below whatever the load.
-    if (method !== 'BYE' && method !== 'INFO' && method !== 'UPDATE' && method !== 'PRACK') {
-      const retryAfter = this.admission.refuse();
-      if (retryAfter !== undefined) {
-        handle.respond(503, { headers: [['Retry-After', String(retryAfter)]] });
-        return;
-      }
+    // (§11.2), which tells a trunk's keepalive that this server takes no calls now.
+    const retryAfter = this.admission.refuse();
+    if (retryAfter !== undefined) {
+      handle.respond(503, { headers: [['Retry-After', String(retryAfter)]] });
+      return;
     }
     switch (method) {
       case 'INVITE': {
@@ -471,13 +476,6 @@ export class UserAgent {
         return;
       case 'MESSAGE':
         this.dispatchTo(this.delegate.onMessage, handle, () => handle.respond(405, { headers: [['Allow', ALLOWED_METHODS]] }));
-        return;
-      case 'BYE':
-      case 'INFO':
-      case 'UPDATE':
-      case 'PRACK':
-        // §15.1.2 / §12.2.2: these only exist within a dialog.
-        handle.respond(481);
         return;
       default:
         this.dispatchTo(this.delegate.onRequest, handle, () => handle.respond(405, { headers: [['Allow', ALLOWED_METHODS]] }));
