@@ -13,7 +13,7 @@ import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
 import { type Account, CredentialCipher, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
 import {
-  CallRouter, DestinationResolver, Dialer, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
+  CallRouter, DestinationResolver, Dialer, LiveCallRelay, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
 } from './voice/index.js';
 import { TrunkRoutes } from './voice/trunk/index.js';
 
@@ -170,6 +170,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       dialer,
       ...(load ? { admission: load } : {}),
     });
+    // Live control: the calls this node holds (inbound ones at the router, <Dial> legs, then outbound-api ones, queued
+    // included), then over the bus the node that holds the call.
+    const liveCalls = new LiveCallRelay({ holders: [calls, dialer, originate], bus, clock, logger: logger.child({ component: 'live-control' }) });
+    await liveCalls.start();
+    started.push({ name: 'live-control', stop: async () => liveCalls.close() });
     readOnScrape(metrics, [['patchbay_calls_live', 'Calls this node holds now', () => calls.liveCount + dialer.liveCount + originate.liveCount]]);
 
     const api = buildApi({
@@ -180,15 +185,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       get publicUrl() {
         return publicUrl;
       },
-      // Calls this node holds: inbound ones at the router, <Dial> legs, then outbound-api ones (queued included).
-      liveCalls: {
-        update: async (accountSid, callSid, change) => {
-          for (const holder of [calls, dialer, originate]) {
-            if ((await holder.update(accountSid, callSid, change)) === 'updated') return 'updated';
-          }
-          return 'not-live';
-        },
-      },
+      liveCalls,
       originate,
     });
     mountMetrics(api, metrics);

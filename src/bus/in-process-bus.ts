@@ -8,9 +8,9 @@ export class InProcessBus implements Bus {
 
   constructor(private readonly logger: Logger) {}
 
-  async publish(topic: string, payload: unknown): Promise<void> {
+  async publish(topic: string, payload: unknown): Promise<number> {
     const set = this.handlers.get(topic);
-    if (!set) return;
+    if (!set) return 0;
     for (const handler of [...set]) {
       queueMicrotask(() => {
         try {
@@ -21,6 +21,7 @@ export class InProcessBus implements Bus {
         }
       });
     }
+    return set.size;
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<() => void> {

@@ -44,8 +44,8 @@ export class RedisBus implements Bus {
     }
   }
 
-  async publish(topic: string, payload: unknown): Promise<void> {
-    await this.publisher.publish(this.prefix + topic, JSON.stringify(payload));
+  async publish(topic: string, payload: unknown): Promise<number> {
+    return this.publisher.publish(this.prefix + topic, JSON.stringify(payload));
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<() => void> {

@@ -144,8 +144,9 @@ export function callsResource(ctx: ApiContext): FastifyPluginAsync {
       const twiml = params.string('Twiml');
       const status = params.oneOf('Status', ['completed', 'canceled'] as const);
       const live = ctx.liveCalls;
-      const notLive = () =>
-        new TwilioError(ErrorCode.InvalidCallState, 400, `Call ${call.sid} is ${call.status}: only a call in progress can be modified`);
+      const notLive = () => new TwilioError(ErrorCode.InvalidCallState, 400, LIVE.has(call.status)
+        ? `Call ${call.sid} is ${call.status} in its record, but no running node holds it`
+        : `Call ${call.sid} is ${call.status}: only a call in progress can be modified`);
       if (status !== undefined) {
         // `canceled` "will not affect calls already in progress" (reference §1.2): the call is returned unchanged.
         if (!LIVE.has(call.status)) throw notLive();
