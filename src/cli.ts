@@ -91,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       line('Health', `${server.httpUrl}/health`) +
       line('Data', `${server.store.dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL'} ${server.dataLocation}`) +
       line('Bus', server.bus.kind) +
+      line('Node ID', server.nodeId) +
       line('Metrics', `${server.httpUrl}/metrics`) +
       line('Speech', server.tts.installed ? `espeak-ng ${server.tts.version}` : `espeak-ng missing — install it with: ${server.tts.hint}`) +
       line('Account SID', server.owner.sid) +

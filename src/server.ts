@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { createMetricsRegistry, mountMetrics, readOnScrape } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
 import type { Config } from './config.js';
-import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, systemClock } from './core/index.js';
+import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, loadOrCreateNodeId, systemClock } from './core/index.js';
 import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
@@ -22,6 +22,8 @@ export interface RunningServer {
   readonly httpUrl: string;
   readonly publicUrl: string;
   readonly httpPort: number;
+  /** This node's identity in a cluster (`<dataDir>/node-id`), the same after a restart. */
+  readonly nodeId: string;
   readonly owner: Account;
   readonly store: Store;
   readonly bus: Bus;
@@ -68,6 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   try {
     mkdirSync(config.dataDir, { recursive: true });
+    const nodeId = loadOrCreateNodeId(config.dataDir);
     const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir });
     started.push({ name: 'store', stop: () => store.close() });
     const owner = await seedOwner(store, config, clock.now());
@@ -164,6 +167,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const originate = new OriginateService({
       ...placing, store, webhooks, media, destinations,
       cipher: new CredentialCipher(loadOrCreateCredentialKey(config.dataDir)),
+      nodeId,
       logger: logger.child({ component: 'originate' }),
       bus,
       metrics,
@@ -181,6 +185,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       clock,
       logger,
+      apiConcurrency: config.apiConcurrency,
       dataDir: config.dataDir,
       get publicUrl() {
         return publicUrl;
@@ -244,6 +249,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       httpUrl,
       publicUrl,
       httpPort,
+      nodeId,
       owner,
       store,
       bus,

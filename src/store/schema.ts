@@ -328,9 +328,16 @@ export interface AccountCallLimitsTable {
 export interface OutboundCallQueueTable {
   callSid: string;
   accountSid: string;
-  /** Enqueue order across the whole queue; FIFO per account follows it. */
+  /**
+   * Release order; FIFO per account follows it. Strictly increasing per node and never below the enqueue time in ms,
+   * so the rows of several nodes interleave in about the order they arrived (ties broken by `callSid`).
+   */
   seq: number;
   enqueuedAt: number;
   /** Opaque to the queue: what the originator needs to place the call once released. */
   data: string | null;
+  /** The node id of the node that holds the call; null for rows no node has taken yet. */
+  owner: string | null;
+  /** Epoch ms until which `owner` holds the row; after it, any node may take it (0: anyone, at once). */
+  leaseExpiresAt: number;
 }

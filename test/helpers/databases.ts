@@ -49,6 +49,13 @@ export async function postgresDatabase(): Promise<TestDatabase> {
       rmSync(dataDir, { recursive: true, force: true });
       const c = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
       await c.connect();
+      // A closed pool has asked its connections to end but does not wait for them; one that FORCE terminates
+      // instead reports "terminating connection" as an uncaught error in the suite. Let them go first (briefly).
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [dbName]);
+        if (rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
       await c.end();
     },

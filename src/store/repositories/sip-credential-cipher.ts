@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { readOrCreateDataFile } from '../../core/index.js';
 
 /**
  * How SIP credential passwords are kept: sealed with AES-256-GCM under a server key, never as plain text.
@@ -51,35 +51,11 @@ export class CredentialCipher {
 export const CREDENTIAL_KEY_FILE = 'sip-credentials.key';
 
 /**
- * The key in `<dataDir>/sip-credentials.key` (64 hex digits, mode 0600), created on first use. The key is written
- * to a temporary file and hard-linked into place, which fails if the file exists: two processes starting together
- * end up with the same complete key.
+ * The key in `<dataDir>/sip-credentials.key` (64 hex digits, mode 0600), created on first use; two processes
+ * starting together end up with the same complete key (see `readOrCreateDataFile`).
  */
 export function loadOrCreateCredentialKey(dataDir: string): Uint8Array {
-  const file = path.join(dataDir, CREDENTIAL_KEY_FILE);
-  const read = (): Uint8Array | undefined => {
-    try {
-      const text = readFileSync(file, 'utf8').trim();
-      if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`${file} does not hold a 32-byte hex key`);
-      return Buffer.from(text, 'hex');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  };
-  const existing = read();
-  if (existing) return existing;
-  mkdirSync(dataDir, { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(temp, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });
-  try {
-    linkSync(temp, file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-  } finally {
-    rmSync(temp, { force: true });
-  }
-  const created = read();
-  if (!created) throw new Error(`could not create ${file}`);
-  return created;
+  const text = readOrCreateDataFile(dataDir, CREDENTIAL_KEY_FILE, () => randomBytes(32).toString('hex') + '\n').trim();
+  if (!/^[0-9a-f]{64}$/i.test(text)) throw new Error(`${path.join(dataDir, CREDENTIAL_KEY_FILE)} does not hold a 32-byte hex key`);
+  return Buffer.from(text, 'hex');
 }

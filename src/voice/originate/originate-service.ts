@@ -89,8 +89,10 @@ export interface OriginateServiceOptions {
   dialer?: CallDialer;
   /** While it reports overload, the queue releases no call. */
   admission?: AdmissionControl;
+  /** This node's identity, the owner of the queue rows it stores (see `OutboundCallQueueOptions.nodeId`). */
+  nodeId: string;
   /** Passed to the queue (tests). */
-  queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number };
+  queue?: { globalCapacity?: number; defaultCallsPerSecond?: number; limitsTtlMs?: number; leaseMs?: number; leaseRenewMs?: number };
 }
 
 /** The request as the queue row keeps it: the SIP password sealed, never in clear at rest. */
@@ -112,7 +114,7 @@ export class OriginateService implements LiveCallControl {
   constructor(private readonly options: OriginateServiceOptions) {
     const admission = options.admission;
     this.queue = new OutboundCallQueue({
-      store: options.store, clock: options.webhooks.clock, logger: options.logger.child({ component: 'call-queue' }),
+      store: options.store, clock: options.webhooks.clock, logger: options.logger.child({ component: 'call-queue' }), nodeId: options.nodeId,
       ...(options.metrics ? { metrics: options.metrics } : {}), ...options.queue,
       ...(admission ? { overloaded: () => admission.overloaded } : {}),
       release: (released) => this.release(released),

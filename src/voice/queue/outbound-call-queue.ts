@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
-import type { Store } from '../../store/index.js';
+import type { QueuedCallRow, Store } from '../../store/index.js';
 import { QueueMetrics } from './queue-metrics.js';
 
 /**
@@ -18,6 +18,13 @@ import { QueueMetrics } from './queue-metrics.js';
  * one account's backlog never delays another account's calls. Waiting calls are rows in the store, written before
  * `submit` resolves; `start()` reloads them in their original order after a restart. A call that can go at once is
  * released without touching the store.
+ *
+ * In a cluster all nodes share the rows, so each row is leased to the node that holds it (its `nodeId`, stable
+ * across restarts). A node reloads only its own rows and rows whose lease ran out; it renews its leases every
+ * `leaseRenewMs` and then adopts rows whose lease ran out, so a dead node's calls are placed by a survivor about
+ * `leaseMs` after it stopped renewing. A node releases a stored call only while comfortably inside its lease (at
+ * least `leaseRenewMs` before it runs out, which also absorbs that much clock skew between nodes): one that cannot
+ * renew stops releasing before another may adopt its calls, and drops the calls it finds taken once it can.
  */
 
 export interface QueuedCall {
@@ -43,6 +50,12 @@ export interface OutboundCallQueueOptions {
   store: Pick<Store, 'outboundCallQueue' | 'accountCallLimits'>;
   clock: Clock;
   logger: Logger;
+  /** This node's identity (`loadOrCreateNodeId`): the owner of the rows it stores. */
+  nodeId: string;
+  /** How long a stored call stays this node's without renewal; another node adopts it after that (default 30 s). */
+  leaseMs?: number;
+  /** How often leases are renewed and expired rows adopted (default 10 s); less than half of `leaseMs`. */
+  leaseRenewMs?: number;
   /**
    * Places a released call. The queue counts it against its account's concurrency and the global capacity until
    * `callEnded(accountSid)`; if `release` throws or rejects, the queue frees the slot itself.
@@ -72,10 +85,19 @@ export interface OutboundCallQueueOptions {
 /** How often a queue held back by overload looks again. */
 const OVERLOAD_RECHECK_MS = 250;
 
+/** Release order (see `QueuedCallRow.seq`): by seq, ties (rows of two nodes) by call SID. */
+function before(a: Entry, b: Entry): boolean {
+  return a.seq < b.seq || (a.seq === b.seq && a.callSid < b.callSid);
+}
+
 interface Entry extends QueuedCall {
   seq: number;
   /** Settles when the row is in the store (at once for calls reloaded from it). */
   persisted: Promise<void>;
+  /** Whether `persisted` has resolved: a renewal that misses a stored row means another node took it. */
+  stored: boolean;
+  /** Until when this node holds the row, as far as it knows (the last lease it wrote). */
+  leaseExpiresAt: number;
 }
 
 interface AccountState {
@@ -99,10 +121,18 @@ export class OutboundCallQueue {
   private readonly metrics: QueueMetrics | undefined;
   private readonly globalCapacity: number;
   private readonly limitsTtlMs: number;
+  private readonly leaseMs: number;
+  private readonly leaseRenewMs: number;
+  /**
+   * Released or canceled calls whose row is being deleted (or was, since the last lease round began, or failed to
+   * be and is retried each round): still ours in the store, no longer waiting here.
+   */
+  private readonly removing = new Map<string, 'pending' | 'done' | 'failed'>();
   private seq = 0;
   private active = 0;
   private timer: TimerHandle | undefined;
   private refreshTimer: TimerHandle | undefined;
+  private leaseTimer: TimerHandle | undefined;
   private timerAt = Infinity;
   private pumping = false;
   private pumpAgain = false;
@@ -112,34 +142,44 @@ export class OutboundCallQueue {
   constructor(private readonly options: OutboundCallQueueOptions) {
     this.globalCapacity = options.globalCapacity ?? Infinity;
     this.limitsTtlMs = options.limitsTtlMs ?? 5_000;
-    for (const [name, value] of [['globalCapacity', this.globalCapacity], ['defaultCallsPerSecond', options.defaultCallsPerSecond ?? 1], ['defaultMaxConcurrentCalls', options.defaultMaxConcurrentCalls ?? Infinity]] as const) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.leaseRenewMs = options.leaseRenewMs ?? 10_000;
+    for (const [name, value] of [['globalCapacity', this.globalCapacity], ['defaultCallsPerSecond', options.defaultCallsPerSecond ?? 1], ['defaultMaxConcurrentCalls', options.defaultMaxConcurrentCalls ?? Infinity], ['leaseRenewMs', this.leaseRenewMs]] as const) {
       if (!(value > 0)) throw new RangeError(`${name} must be positive`);
     }
+    // Releases stop `leaseRenewMs` before a lease runs out, so a lease must outlast two renewal periods to leave one
+    // in which calls go out.
+    if (!(this.leaseMs > 2 * this.leaseRenewMs) || !Number.isFinite(this.leaseMs)) throw new RangeError('leaseMs must be finite and more than twice leaseRenewMs');
+    if (!options.nodeId) throw new RangeError('nodeId must not be empty');
     this.metrics = options.metrics ? new QueueMetrics(options.metrics, this) : undefined;
   }
 
-  /** Reloads the waiting calls from the store in their original order and begins releasing them. Call once. */
+  /**
+   * Takes this node's waiting calls back from the store (and any whose lease ran out), in their original order, and
+   * begins releasing them and renewing their leases. Call once.
+   */
   start(): Promise<void> {
     this.started ??= (async () => {
-      const rows = await this.options.store.outboundCallQueue.all();
-      for (const row of rows) {
-        const state = await this.account(row.accountSid);
-        this.seq = Math.max(this.seq, row.seq);
-        this.enqueue(state, { ...row, persisted: Promise.resolve() });
-      }
-      this.options.logger.info({ waiting: rows.length }, 'outbound call queue started');
+      const now = this.options.clock.now();
+      const rows = await this.options.store.outboundCallQueue.claim(this.options.nodeId, now, now + this.leaseMs);
+      await this.take(rows, now + this.leaseMs);
+      this.options.logger.info({ waiting: rows.length, nodeId: this.options.nodeId }, 'outbound call queue started');
+      this.armLease();
       this.pump();
     })();
     return this.started;
   }
 
-  /** Stops the timer; waiting calls stay in the store for the next start. Resolves when pending writes are done. */
+  /**
+   * Stops the timers; waiting calls stay in the store, still leased to this node, for its next start (or for another
+   * node once the lease runs out). Resolves when pending writes are done.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.options.clock.clearTimeout(this.timer);
-    this.options.clock.clearTimeout(this.refreshTimer);
+    for (const timer of [this.timer, this.refreshTimer, this.leaseTimer]) this.options.clock.clearTimeout(timer);
     this.timer = undefined;
     this.refreshTimer = undefined;
+    this.leaseTimer = undefined;
     await this.flush();
   }
 
@@ -154,13 +194,20 @@ export class OutboundCallQueue {
     if (this.byCall.has(call.callSid)) throw new Error(`call ${call.callSid} is already queued`);
     const state = await this.account(call.accountSid);
     const now = this.options.clock.now();
-    const entry: Entry = { callSid: call.callSid, accountSid: call.accountSid, data: call.data ?? null, enqueuedAt: now, seq: ++this.seq, persisted: Promise.resolve() };
+    // Never below the enqueue time, so that the rows of several nodes merge in about arrival order (see `take`);
+    // strictly increasing, so this node's own order survives a clock stepping back.
+    this.seq = Math.max(this.seq + 1, now);
+    const entry: Entry = {
+      callSid: call.callSid, accountSid: call.accountSid, data: call.data ?? null, enqueuedAt: now, seq: this.seq,
+      persisted: Promise.resolve(), stored: false, leaseExpiresAt: now + this.leaseMs,
+    };
     if (state.waiting.length === 0 && !this.pumping && this.canRelease(state, now)) {
       this.releaseEntry(state, entry, now);
       return 'released';
     }
-    const { persisted: _p, ...row } = entry;
-    entry.persisted = this.track(this.options.store.outboundCallQueue.insert(row));
+    const { callSid, accountSid, data, enqueuedAt, seq, leaseExpiresAt } = entry;
+    entry.persisted = this.track(this.options.store.outboundCallQueue.insert({ callSid, accountSid, data, enqueuedAt, seq, owner: this.options.nodeId, leaseExpiresAt }));
+    entry.persisted.then(() => (entry.stored = true), () => undefined);
     this.enqueue(state, entry);
     this.pump();
     try {
@@ -273,7 +320,10 @@ export class OutboundCallQueue {
   }
 
   private enqueue(state: AccountState, entry: Entry): void {
-    state.waiting.push(entry);
+    // Submitted calls come in seq order and go to the back; rows taken from the store may belong further ahead.
+    let at = state.waiting.length;
+    while (at > 0 && before(entry, state.waiting[at - 1])) at--;
+    state.waiting.splice(at, 0, entry);
     this.byCall.set(entry.callSid, { state, entry });
     if (!this.turns.has(state.accountSid)) this.turns.set(state.accountSid, state);
   }
@@ -326,9 +376,18 @@ export class OutboundCallQueue {
   private nextTurn(now: number): AccountState | undefined {
     let best: AccountState | undefined;
     for (const state of this.turns.values()) {
-      if (this.canRelease(state, now) && (!best || state.active < best.active)) best = state;
+      if (this.canRelease(state, now) && this.leased(state, now) && (!best || state.active < best.active)) best = state;
     }
     return best;
+  }
+
+  /**
+   * Whether this node still safely holds the account's next call: at least `leaseRenewMs` left on its lease. Only
+   * failed renewals get it there; the next renewal that succeeds lets the call go (or finds it taken).
+   */
+  private leased(state: AccountState, now: number): boolean {
+    const head = state.waiting[0];
+    return head === undefined || now < head.leaseExpiresAt - this.leaseRenewMs;
   }
 
   private arm(): void {
@@ -340,8 +399,9 @@ export class OutboundCallQueue {
     }
     let at = Infinity;
     if (this.active < this.globalCapacity) {
+      const now = this.options.clock.now();
       for (const state of this.turns.values()) {
-        if (state.active < state.limits.maxConcurrentCalls) at = Math.min(at, state.nextAllowedAt);
+        if (state.active < state.limits.maxConcurrentCalls && this.leased(state, now)) at = Math.min(at, state.nextAllowedAt);
       }
       if (at !== Infinity && this.held()) at = Math.max(at, this.options.clock.now() + OVERLOAD_RECHECK_MS);
     }
@@ -378,16 +438,107 @@ export class OutboundCallQueue {
 
   /** Deletes a waiting call's row once its insert has settled, so a released call never reappears after a restart. */
   private removeRow(entry: Entry): Promise<void> {
-    return this.track(
-      entry.persisted.then(
-        async () => {
-          await this.options.store.outboundCallQueue.remove(entry.callSid);
-        },
-        () => undefined,
-      ),
-    ).catch((err: unknown) => {
-      this.options.logger.error({ err, callSid: entry.callSid }, 'outbound call queue: could not delete a released call');
-    });
+    // Still ours in the store until deleted: renewals keep its lease, and adoption must not take it back as new.
+    this.removing.set(entry.callSid, 'pending');
+    return this.track(entry.persisted.then(() => this.deleteRow(entry.callSid), () => void this.removing.set(entry.callSid, 'done')));
+  }
+
+  private async deleteRow(callSid: string): Promise<void> {
+    this.removing.set(callSid, 'pending');
+    try {
+      await this.options.store.outboundCallQueue.remove(callSid);
+      this.removing.set(callSid, 'done');
+    } catch (err) {
+      // Left in the store, the row would come back as a waiting call: the next lease round tries again.
+      this.options.logger.error({ err, callSid }, 'outbound call queue: could not delete a released call');
+      this.removing.set(callSid, 'failed');
+    }
+  }
+
+  /**
+   * Queues rows just taken from the store (at start, or adopted), in their order. Rows already waiting here (this
+   * node's own, adopted back after it let their lease run out) only get the new lease; rows being deleted are left
+   * to their delete.
+   */
+  private async take(rows: QueuedCallRow[], leaseExpiresAt: number): Promise<void> {
+    // Limits first, for every account at once: queuing the rows without a pause between them keeps their order.
+    const states = new Map<string, AccountState>();
+    for (const row of rows) if (!states.has(row.accountSid)) states.set(row.accountSid, await this.account(row.accountSid));
+    for (const row of rows) {
+      const known = this.byCall.get(row.callSid);
+      if (known) {
+        known.entry.leaseExpiresAt = Math.max(known.entry.leaseExpiresAt, leaseExpiresAt);
+        continue;
+      }
+      if (this.removing.has(row.callSid)) continue;
+      this.seq = Math.max(this.seq, row.seq);
+      const { callSid, accountSid, data, enqueuedAt, seq } = row;
+      this.enqueue(states.get(accountSid)!, { callSid, accountSid, data, enqueuedAt, seq, persisted: Promise.resolve(), stored: true, leaseExpiresAt });
+    }
+  }
+
+  private armLease(): void {
+    if (this.stopped) return;
+    this.leaseTimer = this.options.clock.setTimeout(() => {
+      this.leaseTimer = undefined;
+      void this.track(this.renewAndAdopt()).finally(() => this.armLease());
+    }, this.leaseRenewMs);
+  }
+
+  /**
+   * One lease round: retry failed deletes, renew this node's rows (one UPDATE for all), drop those another node took,
+   * then take rows whose lease ran out. A failed step is logged and tried again next round; meanwhile `leased` holds
+   * back calls whose lease runs short.
+   */
+  private async renewAndAdopt(): Promise<void> {
+    for (const [callSid, status] of this.removing) {
+      if (status === 'done') this.removing.delete(callSid);
+      else if (status === 'failed') void this.track(this.deleteRow(callSid));
+    }
+    const strays = await this.renew();
+    const { store, nodeId, logger, clock } = this.options;
+    try {
+      const now = clock.now();
+      const queue = store.outboundCallQueue;
+      const rows = await (strays ? queue.claim(nodeId, now, now + this.leaseMs) : queue.adopt(nodeId, now, now + this.leaseMs));
+      if (this.stopped) return;
+      const fresh = rows.filter((r) => !this.byCall.has(r.callSid) && !this.removing.has(r.callSid)).length;
+      if (fresh > 0) logger.info({ calls: fresh }, 'outbound call queue: took over waiting calls whose lease ran out');
+      await this.take(rows, now + this.leaseMs);
+    } catch (err) {
+      logger.error({ err }, 'outbound call queue: could not take over expired waiting calls');
+    }
+    this.pump();
+  }
+
+  /**
+   * Extends the lease of every row this node holds, even when nothing waits here (an UPDATE of no row, by index), and
+   * drops the waiting calls whose row another node took. True when the store holds rows of ours that are neither
+   * waiting here nor being deleted: an adoption whose reload failed after its UPDATE took them; the caller claims
+   * them back in.
+   */
+  private async renew(): Promise<boolean> {
+    const { store, nodeId, logger, clock } = this.options;
+    const now = clock.now();
+    // Rows stored before the UPDATE starts must come back from it; rows still being inserted may not.
+    const expected = [...this.byCall.values()].filter(({ entry }) => entry.stored);
+    let renewed: Set<string>;
+    try {
+      renewed = new Set(await store.outboundCallQueue.renew(nodeId, now + this.leaseMs));
+    } catch (err) {
+      logger.error({ err }, 'outbound call queue: could not renew the leases of waiting calls');
+      return false;
+    }
+    for (const { entry } of this.byCall.values()) {
+      if (renewed.has(entry.callSid)) entry.leaseExpiresAt = Math.max(entry.leaseExpiresAt, now + this.leaseMs);
+    }
+    for (const { state, entry } of expected) {
+      if (renewed.has(entry.callSid) || this.byCall.get(entry.callSid)?.entry !== entry) continue;
+      // Our lease ran out (renewals failed meanwhile) and another node adopted the call: it places it, not us.
+      logger.warn({ callSid: entry.callSid, accountSid: entry.accountSid }, 'outbound call queue: a waiting call was taken over by another node');
+      this.unqueue(state, entry);
+    }
+    return [...renewed].some((callSid) => !this.byCall.has(callSid) && !this.removing.has(callSid));
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -17,6 +17,7 @@ describe('OutboundCallQueue', () => {
   let queues: OutboundCallQueue[];
   const A = newSid('AC');
   const B = newSid('AC');
+  const NODE = 'node-a';
 
   beforeEach(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'patchbay-queue-'));
@@ -36,6 +37,7 @@ describe('OutboundCallQueue', () => {
       store,
       clock,
       logger: silentLogger(),
+      nodeId: NODE,
       release: (call) => {
         released.push({ ...call, at: clock.now() });
       },
@@ -173,9 +175,11 @@ describe('OutboundCallQueue', () => {
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(released.map((r) => r.callSid), ['CA1', 'CA2']);
     assert.equal(q.activeCount, 0);
-    const unstarted = new OutboundCallQueue({ store, clock, logger: silentLogger(), release: () => undefined });
+    const unstarted = new OutboundCallQueue({ store, clock, logger: silentLogger(), nodeId: NODE, release: () => undefined });
     await assert.rejects(unstarted.submit({ callSid: 'CA3', accountSid: A }), /not been started/);
-    assert.throws(() => new OutboundCallQueue({ store, clock, logger: silentLogger(), release: () => undefined, globalCapacity: 0 }), RangeError);
+    assert.throws(() => new OutboundCallQueue({ store, clock, logger: silentLogger(), nodeId: NODE, release: () => undefined, globalCapacity: 0 }), RangeError);
+    // A lease must leave room for a renewal period in which calls go out, beside the margin kept before it ends.
+    assert.throws(() => new OutboundCallQueue({ store, clock, logger: silentLogger(), nodeId: NODE, release: () => undefined, leaseMs: 2_000, leaseRenewMs: 1_000 }), RangeError);
   });
 
   it('applies stored limits: CPS 2 spaces calls 500 ms apart; limitsChanged takes effect at once', async () => {
