@@ -21,6 +21,8 @@ export interface Config {
   sipDigestAlgorithms: Array<'SHA-256' | 'MD5'>;
   /** Busy share of the event loop (0–1, smoothed) beyond which new calls are refused; null: never. */
   overloadThreshold: number | null;
+  /** REST requests one account may have in progress at once on this node; `Infinity` for no limit. */
+  apiConcurrency: number;
 }
 
 export interface Setting {
@@ -44,6 +46,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
   { env: 'PATCHBAY_OVERLOAD_THRESHOLD', flag: 'overload-threshold', description: 'percent of time the event loop may be busy (averaged over about a second) while SIP peers retransmit to us before new SIP requests get 503 and queued outbound calls wait; 100 never', default: '95' },
+  { env: 'PATCHBAY_API_CONCURRENCY', flag: 'api-concurrency', description: 'REST requests one account may have in progress at once (per node); more get 429 with error 20429; 0 no limit', default: '100' },
   { env: 'PATCHBAY_SIP_DIGEST_ALGORITHMS', flag: 'sip-digest-algorithms', description: 'digest challenges offered, preferred first (MD5,SHA-256 for phones that only answer the first)', default: 'SHA-256,MD5' },
 ];
 
@@ -102,6 +105,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (!/^\d+$/.test(overloadText) || Number(overloadText) < 10 || Number(overloadText) > 100) {
     throw new ConfigError(`PATCHBAY_OVERLOAD_THRESHOLD must be a whole percent from 10 to 100 (never), not '${overloadText}'`);
   }
+  const concurrencyText = get('PATCHBAY_API_CONCURRENCY', 'api-concurrency') ?? '100';
+  if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) > 1_000_000) {
+    throw new ConfigError(`PATCHBAY_API_CONCURRENCY must be a whole number of requests (0 for no limit), not '${concurrencyText}'`);
+  }
   return {
     host: get('PATCHBAY_HOST', 'host') ?? '0.0.0.0',
     httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
@@ -117,5 +124,6 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     logLevel,
     sipDigestAlgorithms: sipDigestAlgorithms as Config['sipDigestAlgorithms'],
     overloadThreshold: overloadText === '100' ? null : Number(overloadText) / 100,
+    apiConcurrency: concurrencyText === '0' ? Infinity : Number(concurrencyText),
   };
 }

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { ErrorCode, TwilioError, authenticationFailed } from '../core/index.js';
 import { InvalidPageTokenError } from '../store/index.js';
 import { CredentialCache, resolveAccount } from './auth.js';
+import { ApiConcurrency } from './concurrency.js';
 import { API_VERSION, type ApiContext } from './context.js';
 import { type Form, parseForm } from './form.js';
 import { accountsResource } from './resources/accounts.js';
@@ -26,6 +27,8 @@ import { V1_PREFIX } from './v1.js';
 export interface BuildApiOptions extends ApiContext {
   /** Largest request body accepted, in bytes; larger gets 413. */
   bodyLimit?: number;
+  /** REST requests one account may have in progress at once; more get 429 / 20429 (default 100, as on Twilio). */
+  apiConcurrency?: number;
 }
 
 declare module 'fastify' {
@@ -42,6 +45,7 @@ declare module 'fastify' {
 /** The HTTP application: the 2010-04-01 REST API plus whatever routes the composition root adds. */
 export function buildApi(options: BuildApiOptions): FastifyInstance {
   const credentials = new CredentialCache(() => options.clock.now());
+  const concurrency = new ApiConcurrency(options.apiConcurrency ?? 100);
   // Object.create keeps the caller's accessors live (publicUrl is only known once the port is bound).
   const ctx: BuildApiOptions = Object.create(options, { credentials: { value: credentials } }) as BuildApiOptions;
   const app = Fastify({
@@ -73,6 +77,7 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
     const twilio = toTwilioError(error);
     if (twilio.status >= 500) request.log.error({ err: error, reqId: request.id, url: request.url }, 'request failed');
     if (twilio.status === 401) void reply.header('WWW-Authenticate', 'Basic realm="Twilio API"');
+    if (twilio.status === 429) void reply.header('Retry-After', '1');
     return reply.code(twilio.status).send(twilio.toJSON());
   });
 
@@ -88,7 +93,7 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
    */
   const authenticated = (scope: FastifyInstance): void => {
     // One hook for both checks: a request that may not act on the account is refused before its body is read.
-    scope.addHook('onRequest', async (request) => {
+    scope.addHook('onRequest', async (request, reply) => {
       const config = request.routeOptions.config;
       if (config.publicMedia) return;
       const principal = await credentials.authenticate(request.headers.authorization, ctx.store);
@@ -96,6 +101,11 @@ export function buildApi(options: BuildApiOptions): FastifyInstance {
         throw authenticationFailed('API keys cannot access this resource; use the Account SID and Auth Token');
       }
       request.principal = principal;
+      // Counted from here until the response is done or the client goes away ('close' comes either way).
+      const counted = principal.account.sid;
+      const inProgress = concurrency.enter(counted);
+      reply.raw.once('close', () => concurrency.leave(counted));
+      void reply.header('Twilio-Concurrent-Requests', inProgress);
       const params = request.params as { AccountSid?: string };
       request.account = params.AccountSid
         ? await resolveAccount(principal, params.AccountSid, ctx.store, { allowInactive: config.allowInactiveAccount })

@@ -23,8 +23,8 @@ export interface TestServer {
 
 /** Routes every request the official helper library makes to the local server instead of api.twilio.com. */
 export class LocalRequestClient extends RequestClient {
-  constructor(private readonly baseUrl: string) {
-    super();
+  constructor(private readonly baseUrl: string, options?: RequestClient.RequestClientOptions) {
+    super(options);
   }
 
   override request<TData>(opts: RequestClient.RequestOptions<TData>) {
