@@ -21,6 +21,8 @@ export interface Config {
   sipDigestAlgorithms: Array<'SHA-256' | 'MD5'>;
   /** Busy share of the event loop (0–1, smoothed) beyond which new calls are refused; null: never. */
   overloadThreshold: number | null;
+  /** The 32-byte key sealing stored SIP passwords and signing digest nonces; unset: `<dataDir>/sip-credentials.key`. */
+  credentialKey: Uint8Array | undefined;
   /** REST requests one account may have in progress at once on this node; `Infinity` for no limit. */
   apiConcurrency: number;
 }
@@ -42,6 +44,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_DATA_DIR', flag: 'data-dir', description: 'where the SQLite file, recordings and media live', default: './data' },
   { env: 'PATCHBAY_DATABASE_URL', flag: 'database-url', description: 'postgres://… selects PostgreSQL', default: 'SQLite file in the data dir' },
   { env: 'PATCHBAY_REDIS_URL', flag: 'redis-url', description: 'redis://… for the cluster bus', default: 'unset: in-process bus' },
+  { env: 'PATCHBAY_CREDENTIAL_KEY', flag: 'credential-key', description: '64 hex digits sealing stored SIP passwords and signing digest nonces; every node of a cluster needs the same', default: 'generated in <data dir>/sip-credentials.key' },
   { env: 'PATCHBAY_ACCOUNT_SID', flag: 'account-sid', description: 'owner Account SID seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
@@ -105,6 +108,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (!/^\d+$/.test(overloadText) || Number(overloadText) < 10 || Number(overloadText) > 100) {
     throw new ConfigError(`PATCHBAY_OVERLOAD_THRESHOLD must be a whole percent from 10 to 100 (never), not '${overloadText}'`);
   }
+  const credentialKeyText = get('PATCHBAY_CREDENTIAL_KEY', 'credential-key');
+  if (credentialKeyText !== undefined && !/^[0-9a-fA-F]{64}$/.test(credentialKeyText)) {
+    throw new ConfigError('PATCHBAY_CREDENTIAL_KEY must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`');
+  }
   const concurrencyText = get('PATCHBAY_API_CONCURRENCY', 'api-concurrency') ?? '100';
   if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) > 1_000_000) {
     throw new ConfigError(`PATCHBAY_API_CONCURRENCY must be a whole number of requests (0 for no limit), not '${concurrencyText}'`);
@@ -124,6 +131,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     logLevel,
     sipDigestAlgorithms: sipDigestAlgorithms as Config['sipDigestAlgorithms'],
     overloadThreshold: overloadText === '100' ? null : Number(overloadText) / 100,
+    credentialKey: credentialKeyText === undefined ? undefined : Buffer.from(credentialKeyText, 'hex'),
     apiConcurrency: concurrencyText === '0' ? Infinity : Number(concurrencyText),
   };
 }

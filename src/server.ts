@@ -71,7 +71,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   try {
     mkdirSync(config.dataDir, { recursive: true });
     const nodeId = loadOrCreateNodeId(config.dataDir);
-    const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir });
+    // Every node of a cluster must seal and open SIP passwords, and check digest nonces, with the same key.
+    const credentialKey = config.credentialKey ?? loadOrCreateCredentialKey(config.dataDir);
+    if (!config.credentialKey && config.redisUrl) {
+      logger.warn('cluster mode without PATCHBAY_CREDENTIAL_KEY: each node uses the key in its own data directory, so SIP passwords stored or digest challenges sent by one node fail at the others; give every node the same PATCHBAY_CREDENTIAL_KEY');
+    }
+    const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, sipCredentialKey: credentialKey });
     started.push({ name: 'store', stop: () => store.close() });
     const owner = await seedOwner(store, config, clock.now());
     const orphans = await store.calls.closeOrphans(clock.now());
@@ -166,7 +171,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     // Outbound-api calls: the durable per-account queue first.
     const originate = new OriginateService({
       ...placing, store, webhooks, media, destinations,
-      cipher: new CredentialCipher(loadOrCreateCredentialKey(config.dataDir)),
+      cipher: new CredentialCipher(credentialKey),
       nodeId,
       logger: logger.child({ component: 'originate' }),
       bus,
@@ -217,7 +222,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       store,
       clock,
       logger: logger.child({ component: 'registrar' }),
-      nonceSecret: deriveNonceSecret(loadOrCreateCredentialKey(config.dataDir)),
+      nonceSecret: deriveNonceSecret(credentialKey),
       algorithms: config.sipDigestAlgorithms,
     });
     registrar.start();

@@ -2,10 +2,12 @@
  * Cluster mode end to end: two Patchbay servers share one PostgreSQL database and one Redis. SIPp calls node A;
  * the official `twilio` client controls the call through node B, which does not hold it: a `Twiml` redirect and
  * `Status=completed` travel over the Redis bus to node A, which carries them out (the application sees the redirect,
- * SIPp gets our BYE), and node B answers with the updated record.
+ * SIPp gets our BYE), and node B answers with the updated record. Both nodes share PATCHBAY_CREDENTIAL_KEY, so a SIP
+ * password stored through node A's API authenticates a phone registering at node B.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +15,10 @@ import { POSTGRES_ADMIN_URL, postgresAvailable, postgresDatabase } from '../../h
 import { REDIS_URL, redisSkipReason } from '../../helpers/redis.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
+import { runSipp } from '../../sip/ua/sipp.js';
 import { SIPP, callWithSipp, eventually } from './helpers.js';
+
+const REGISTER_SCENARIO = new URL('../../sip/registrar/fixtures/register-digest-uac.xml', import.meta.url).pathname;
 
 async function skipReason(): Promise<string | false> {
   if (!existsSync(SIPP)) return 'SIPp not installed';
@@ -31,7 +36,8 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
 
   before(async () => {
     const database = await postgresDatabase();
-    const env = { PATCHBAY_REDIS_URL: REDIS_URL };
+    // SIPp answers only the first challenge, and only MD5.
+    const env = { PATCHBAY_REDIS_URL: REDIS_URL, PATCHBAY_CREDENTIAL_KEY: randomBytes(32).toString('hex'), PATCHBAY_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-256' };
     a = await startTestServer(env, database);
     // Node B: the same database and Redis, a data directory of its own (each node has one).
     const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-node-b-'));
@@ -80,5 +86,20 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
     for (const client of [viaB, a.client()]) {
       await assert.rejects(client.calls(callSid).update({ url: app.url('/cluster/next') }), (err: { code?: number }) => err.code === 21220);
     }
+  });
+
+  it('authenticates at node B a SIP phone whose password was stored through node A', { timeout: 30_000 }, async () => {
+    const client = a.client();
+    const domainName = 'cluster.sip.localhost';
+    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
+    const list = await client.sip.credentialLists.create({ friendlyName: 'cluster phones' });
+    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
+    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    const r = await runSipp(
+      ['-sf', REGISTER_SCENARIO, '-key', 'domain', domainName, '-auth_uri', domainName, '-m', '1', '-timeout', '10s', '-timeout_error', `127.0.0.1:${b.server.sip.udp!.port}`],
+      20_000,
+    );
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${r.errors}`);
+    assert.equal((await a.server.registrar.findBindings(domainName, 'alice')).length, 1, 'the binding is shared through the database');
   });
 });
