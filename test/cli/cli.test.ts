@@ -49,7 +49,7 @@ describe('patchbay CLI', () => {
     const startHelp = run(['start', '--help']);
     assert.equal(startHelp.status, 0);
     for (const flag of ['--host', '--http-port', '--sip-port', '--rtp-ports', '--public-url', '--data-dir', '--database-url',
-      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout']) {
+      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout', '--credential-key', '--api-concurrency']) {
       assert.ok(startHelp.stdout.includes(flag), `help lacks ${flag}`);
     }
     assert.match(startHelp.stdout, /PATCHBAY_HTTP_PORT/);
@@ -65,6 +65,12 @@ describe('patchbay CLI', () => {
     const badTimeout = run(['start', '--rtp-timeout', '1.5']);
     assert.equal(badTimeout.status, 2);
     assert.match(badTimeout.stderr, /PATCHBAY_RTP_TIMEOUT must be whole seconds/);
+    const badKey = run(['start'], { PATCHBAY_CREDENTIAL_KEY: 'secret' });
+    assert.equal(badKey.status, 2);
+    assert.match(badKey.stderr, /PATCHBAY_CREDENTIAL_KEY must be 64 hex digits/);
+    const badConcurrency = run(['start', '--api-concurrency', 'lots']);
+    assert.equal(badConcurrency.status, 2);
+    assert.match(badConcurrency.stderr, /PATCHBAY_API_CONCURRENCY must be a whole number/);
     const unknown = run(['launch']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command 'launch'/);
