@@ -13,7 +13,8 @@ import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
 import { type Account, CredentialCipher, type Store, loadOrCreateCredentialKey, openStore } from './store/index.js';
 import {
-  CallRouter, DestinationResolver, Dialer, LiveCallRelay, type NotificationSink, OriginateService, StatusCallbackSender, WebhookClient, createWebhookAgent,
+  CallRouter, ClusterMembership, type ClusterMembershipOptions, DestinationResolver, Dialer, LiveCallRelay, type NotificationSink, OriginateService,
+  StatusCallbackSender, WebhookClient, createWebhookAgent,
 } from './voice/index.js';
 import { TrunkRoutes } from './voice/trunk/index.js';
 
@@ -51,6 +52,8 @@ export interface StartOptions {
   webhookTimeoutMs?: number;
   /** Sampling, smoothing and signals of the overload monitor (tests make it react faster). */
   load?: Pick<LoadMonitorOptions, 'sampleMs' | 'smoothingMs' | 'retransmissionsPerSecond' | 'minEpisodeMs'>;
+  /** Heartbeat period and the grace period after which a silent node's calls are closed (tests shorten them). */
+  cluster?: Pick<ClusterMembershipOptions, 'heartbeatMs' | 'graceMs'>;
 }
 
 /**
@@ -76,11 +79,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     if (!config.credentialKey && config.redisUrl) {
       logger.warn('cluster mode without PATCHBAY_CREDENTIAL_KEY: each node uses the key in its own data directory, so SIP passwords stored or digest challenges sent by one node fail at the others; give every node the same PATCHBAY_CREDENTIAL_KEY');
     }
-    const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, sipCredentialKey: credentialKey });
+    // The store stamps this node's id on the calls it takes charge of (cluster mode: whose calls are whose).
+    const store = await openStore({ url: config.databaseUrl, dataDir: config.dataDir, sipCredentialKey: credentialKey, nodeId });
     started.push({ name: 'store', stop: () => store.close() });
     const owner = await seedOwner(store, config, clock.now());
-    const orphans = await store.calls.closeOrphans(clock.now());
-    if (orphans > 0) logger.warn({ calls: orphans }, 'closed calls left live by the previous run');
+    // Heartbeats, then this node's own orphans only (other nodes' live calls are theirs), then sweeps for dead nodes'
+    // calls. Stopped just before the store, once every call of this node has ended.
+    const membership = new ClusterMembership({ store, nodeId, clock, logger: logger.child({ component: 'cluster' }), ...options.cluster });
+    await membership.start();
+    started.push({ name: 'cluster', stop: () => membership.close() });
 
     const bus: Bus = config.redisUrl ? await RedisBus.connect(config.redisUrl, logger) : new InProcessBus(logger);
     started.push({ name: 'bus', stop: () => bus.close() });

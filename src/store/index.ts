@@ -4,6 +4,7 @@ import { AccountRepository } from './repositories/accounts.js';
 import { ApplicationRepository } from './repositories/applications.js';
 import { ByocTrunkRepository } from './repositories/byoc-trunks.js';
 import { CallRepository } from './repositories/calls.js';
+import { ClusterNodeRepository } from './repositories/cluster-nodes.js';
 import { ConnectionPolicyRepository } from './repositories/connection-policies.js';
 import { ConnectionPolicyTargetRepository } from './repositories/connection-policy-targets.js';
 import { IncomingPhoneNumberRepository } from './repositories/incoming-phone-numbers.js';
@@ -43,6 +44,7 @@ export interface Store {
   readonly connectionPolicyTargets: ConnectionPolicyTargetRepository;
   readonly accountCallLimits: AccountCallLimitsRepository;
   readonly outboundCallQueue: OutboundCallQueueRepository;
+  readonly clusterNodes: ClusterNodeRepository;
   close(): Promise<void>;
 }
 
@@ -52,11 +54,15 @@ export interface StoreOptions {
    * same one. Without it, sealing or opening a SIP password throws.
    */
   sipCredentialKey?: () => Uint8Array;
+  /** This node's id in a cluster: the node of the calls it stores (see `CallRepositoryOptions.nodeId`). */
+  nodeId?: string;
 }
 
 export interface OpenStoreOptions extends OpenDatabaseOptions {
   /** The SIP credential key; default: `<dataDir>/sip-credentials.key`, created on first use. */
   sipCredentialKey?: Uint8Array;
+  /** This node's id in a cluster (see `StoreOptions.nodeId`). */
+  nodeId?: string;
 }
 
 export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): Store {
@@ -74,7 +80,7 @@ export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): S
     keys: new KeyRepository(handle),
     incomingPhoneNumbers: new IncomingPhoneNumberRepository(handle),
     applications: new ApplicationRepository(handle),
-    calls: new CallRepository(handle),
+    calls: new CallRepository(handle, { nodeId: options.nodeId }),
     recordings: new RecordingRepository(handle),
     notifications: new NotificationRepository(handle),
     sipDomains: new SipDomainRepository(handle),
@@ -89,6 +95,7 @@ export function storeOver(handle: DatabaseHandle, options: StoreOptions = {}): S
     connectionPolicyTargets: new ConnectionPolicyTargetRepository(handle),
     accountCallLimits: new AccountCallLimitsRepository(db),
     outboundCallQueue: new OutboundCallQueueRepository(db),
+    clusterNodes: new ClusterNodeRepository(db),
     close: () => handle.close(),
   };
 }
@@ -97,6 +104,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const key = options.sipCredentialKey;
   return storeOver(await openDatabase(options), {
     sipCredentialKey: () => key ?? loadOrCreateCredentialKey(options.dataDir),
+    nodeId: options.nodeId,
   });
 }
 
@@ -107,7 +115,8 @@ export { type Account, newAuthToken } from './repositories/accounts.js';
 export type { ApiKey } from './repositories/keys.js';
 export type { IncomingPhoneNumber, IncomingPhoneNumberFilters } from './repositories/incoming-phone-numbers.js';
 export type { Application } from './repositories/applications.js';
-export type { Call, CallFilters } from './repositories/calls.js';
+export type { Call, CallFilters, NewCall } from './repositories/calls.js';
+export type { ClusterNode } from './repositories/cluster-nodes.js';
 export type { Recording, RecordingFilters } from './repositories/recordings.js';
 export type { Notification, NotificationFilters } from './repositories/notifications.js';
 export type { CallStatus, CallDirection, RecordingStatus } from './schema.js';

@@ -106,6 +106,11 @@ export interface CallTable {
   trunkSid: string | null;
   dateCreated: number;
   dateUpdated: number;
+  /**
+   * Internal, not part of Twilio's JSON: the node id of the cluster node that holds the call (created it, or placed
+   * it after taking it from the queue); null for calls stored before nodes were recorded (a single-node setup).
+   */
+  nodeId: string | null;
 }
 
 export type RecordingStatus = 'in-progress' | 'paused' | 'stopped' | 'processing' | 'completed' | 'absent';
@@ -169,6 +174,7 @@ export interface Database {
   connectionPolicyTargets: ConnectionPolicyTargetTable;
   accountCallLimits: AccountCallLimitsTable;
   outboundCallQueue: OutboundCallQueueTable;
+  clusterNodes: ClusterNodeTable;
 }
 
 /** A SIP domain (`SIP/Domains`): a host name that SIP requests are addressed to, owned by one account. */
@@ -340,4 +346,10 @@ export interface OutboundCallQueueTable {
   owner: string | null;
   /** Epoch ms until which `owner` holds the row; after it, any node may take it (0: anyone, at once). */
   leaseExpiresAt: number;
+}
+
+/** A running cluster node and its last heartbeat (epoch ms, its own clock). */
+export interface ClusterNodeTable {
+  nodeId: string;
+  seenAt: number;
 }

@@ -7,3 +7,4 @@ export * from './call/index.js';
 export * from './router/index.js';
 export * from './originate/index.js';
 export * from './dial/index.js';
+export * from './cluster/index.js';

@@ -164,12 +164,12 @@ describe('response serialization', () => {
       await t.server.store.calls.create(call);
       const res = await inject({ method: 'GET', url: `${base()}/Calls/${call.sid}.json`, headers: { authorization: auth } });
       assert.equal(res.statusCode, 200);
-      assert.deepEqual(res.json(), JSON.parse(JSON.stringify(serializeCall(call))));
+      assert.deepEqual(res.json(), JSON.parse(JSON.stringify(serializeCall({ ...call, nodeId: null }))));
     }
     const page = await inject({ method: 'GET', url: `${base()}/Calls.json?PageSize=1000`, headers: { authorization: auth } });
     const listed = (page.json() as { calls: Array<{ sid: string }> }).calls;
     for (const call of calls) {
-      assert.deepEqual(listed.find((c) => c.sid === call.sid), JSON.parse(JSON.stringify(serializeCall(call))));
+      assert.deepEqual(listed.find((c) => c.sid === call.sid), JSON.parse(JSON.stringify(serializeCall({ ...call, nodeId: null }))));
     }
   });
 });

@@ -6,6 +6,13 @@ export type QueuedCallRow = OutboundCallQueueTable;
 /** A row to store; without `owner` and `leaseExpiresAt` it is no node's, and the next node to look takes it. */
 export type NewQueuedCallRow = Omit<QueuedCallRow, 'owner' | 'leaseExpiresAt'> & Partial<Pick<QueuedCallRow, 'owner' | 'leaseExpiresAt'>>;
 
+type RowCondition = (eb: ExpressionBuilder<Database, 'outboundCallQueue'>) => Expression<SqlBool>;
+
+/** The rows a starting node takes: its own, whatever their lease, and those whose lease ran out. */
+const claimable = (owner: string, now: number): RowCondition => (eb) => eb.or([eb('owner', '=', owner), eb('leaseExpiresAt', '<=', now)]);
+/** The rows a running node takes: those whose lease ran out. */
+const adoptable = (now: number): RowCondition => (eb) => eb('leaseExpiresAt', '<=', now);
+
 /**
  * The durable part of the outbound call queue: a row per waiting call, so the queue survives a restart. In a
  * cluster every node sees every row, so each row is leased to one node (`owner` until `leaseExpiresAt`): a node
@@ -39,7 +46,7 @@ export class OutboundCallQueueRepository {
    * in release order.
    */
   claim(owner: string, now: number, leaseExpiresAt: number): Promise<QueuedCallRow[]> {
-    return this.take(owner, leaseExpiresAt, (eb) => eb.or([eb('owner', '=', owner), eb('leaseExpiresAt', '<=', now)]));
+    return this.take(owner, leaseExpiresAt, claimable(owner, now));
   }
 
   /**
@@ -47,7 +54,25 @@ export class OutboundCallQueueRepository {
    * holds). Its own rows are included only if it let their lease run out; returns the rows taken, in release order.
    */
   adopt(owner: string, now: number, leaseExpiresAt: number): Promise<QueuedCallRow[]> {
-    return this.take(owner, leaseExpiresAt, (eb) => eb('leaseExpiresAt', '<=', now));
+    return this.take(owner, leaseExpiresAt, adoptable(now));
+  }
+
+  /**
+   * Deletes, among the rows that `claim` (`mode` claim) or `adopt` would take now, those whose call has left
+   * `queued`: placed by a node that died after its call's record became `initiated` and before it deleted the row.
+   * Taking such a row would dial the callee a second time. Rows without a Call record are left to the queue's user.
+   * Returns their call SIDs.
+   */
+  async dropPlaced(owner: string, now: number, mode: 'claim' | 'adopt'): Promise<string[]> {
+    const rows = await this.db
+      .deleteFrom('outboundCallQueue')
+      .where(mode === 'claim' ? claimable(owner, now) : adoptable(now))
+      .where((eb) => eb.exists(
+        eb.selectFrom('calls').select('calls.sid').whereRef('calls.sid', '=', 'outboundCallQueue.callSid').where('calls.status', '<>', 'queued'),
+      ))
+      .returning('callSid')
+      .execute();
+    return rows.map((r) => r.callSid);
   }
 
   /**
@@ -64,11 +89,7 @@ export class OutboundCallQueueRepository {
     return rows.map((r) => r.callSid);
   }
 
-  private async take(
-    owner: string,
-    leaseExpiresAt: number,
-    condition: (eb: ExpressionBuilder<Database, 'outboundCallQueue'>) => Expression<SqlBool>,
-  ): Promise<QueuedCallRow[]> {
+  private async take(owner: string, leaseExpiresAt: number, condition: RowCondition): Promise<QueuedCallRow[]> {
     const rows = await this.db.updateTable('outboundCallQueue').set({ owner, leaseExpiresAt }).where(condition).returningAll().execute();
     // RETURNING gives rows in no particular order.
     return rows.sort((a, b) => a.seq - b.seq || (a.callSid < b.callSid ? -1 : a.callSid > b.callSid ? 1 : 0));

@@ -30,12 +30,15 @@ export class CallRecordWriter {
     return done;
   }
 
-  /** Writes a status change, then runs `then` (its status callback), then tells the observer. */
-  status(patch: CallStatusPatch, then: () => void): void {
+  /**
+   * Writes a status change, then runs `then` (its status callback), then tells the observer. With `stored`, the
+   * record holds the status already (the caller wrote it, as the condition for going on): only the rest follows.
+   */
+  status(patch: CallStatusPatch, then: () => void, stored = false): void {
     const { store, clock, logger, sid } = this.options;
     void this.run(async () => {
       try {
-        await store.calls.update(sid, { ...patch, dateUpdated: clock.now() });
+        if (!stored) await store.calls.update(sid, { ...patch, dateUpdated: clock.now() });
       } catch (err) {
         logger.error({ err, status: patch.status }, 'call record update failed');
       }

@@ -234,17 +234,23 @@ export class OriginateService implements LiveCallControl {
         this.options.bus?.publish('call.status', event).catch((err: unknown) => callLogger.warn({ err }, 'call.status not published'));
       },
     });
+    // The record becomes this node's and `initiated` before anything else touches it or the INVITE goes, and only if
+    // it is still `queued`: a queue row that outlived the node that placed this call (it died before deleting the
+    // row) is released again elsewhere, and must not dial the callee twice.
+    if (!(await store.calls.initiateQueued(row.sid, { queueTime: released.waitedMs, now: webhooks.clock.now() }))) {
+      callLogger.warn('released call was placed already (its queue row outlived the node that placed it); not placed again');
+      return;
+    }
     const entry: LiveOutgoing = { call, twiml: null };
     this.live.set(row.sid, entry);
     this.starting.delete(row.sid);
     live();
     try {
-      if (released.waitedMs > 0) await store.calls.update(row.sid, { queueTime: released.waitedMs });
       if (this.closed) {
         call.finish('failed', 503);
         return;
       }
-      call.initiated();
+      call.initiated({ stored: true });
       const notifier = new CallNotifier(webhooks.notifications, { accountSid: account.sid, callSid: row.sid }, webhooks.clock, (err) =>
         callLogger.error({ err }, 'notification sink failed'),
       );

@@ -174,12 +174,15 @@ export class OutgoingCall implements CallControl {
     this.phase = to;
   }
 
-  /** `queued` → `initiated`: the call leaves the queue and its INVITE is about to go. */
-  initiated(): void {
+  /**
+   * `queued` → `initiated`: the call leaves the queue and its INVITE is about to go. `stored`: the record says
+   * `initiated` already (`CallRepository.initiateQueued`), so only the callback and observers follow.
+   */
+  initiated(options: { stored?: boolean } = {}): void {
     if (this.phase !== 'queued') return;
     this.transition('initiated');
     const params = this.parameters();
-    this.records.status({ status: 'initiated' }, () => this.options.callbacks?.progress(params));
+    this.records.status({ status: 'initiated' }, () => this.options.callbacks?.progress(params), options.stored);
   }
 
   /** The leg placing the call; its provisional responses, BYE and INFO now drive this call. */

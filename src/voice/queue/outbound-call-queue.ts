@@ -24,7 +24,9 @@ import { QueueMetrics } from './queue-metrics.js';
  * `leaseRenewMs` and then adopts rows whose lease ran out, so a dead node's calls are placed by a survivor about
  * `leaseMs` after it stopped renewing. A node releases a stored call only while comfortably inside its lease (at
  * least `leaseRenewMs` before it runs out, which also absorbs that much clock skew between nodes): one that cannot
- * renew stops releasing before another may adopt its calls, and drops the calls it finds taken once it can.
+ * renew stops releasing before another may adopt its calls, and drops the calls it finds taken once it can. A call
+ * is released before its row is deleted; a row whose call has left `queued` since (its node died in between) is
+ * deleted when found, never taken and released again.
  */
 
 export interface QueuedCall {
@@ -161,6 +163,7 @@ export class OutboundCallQueue {
   start(): Promise<void> {
     this.started ??= (async () => {
       const now = this.options.clock.now();
+      await this.dropPlaced(now, 'claim');
       const rows = await this.options.store.outboundCallQueue.claim(this.options.nodeId, now, now + this.leaseMs);
       await this.take(rows, now + this.leaseMs);
       this.options.logger.info({ waiting: rows.length, nodeId: this.options.nodeId }, 'outbound call queue started');
@@ -477,6 +480,17 @@ export class OutboundCallQueue {
     }
   }
 
+  /**
+   * Deletes the rows about to be taken whose call was placed already: its node died between the call's record leaving
+   * `queued` (before the INVITE) and the row's delete. Placing them again would dial their callees twice.
+   */
+  private async dropPlaced(now: number, mode: 'claim' | 'adopt'): Promise<void> {
+    const placed = await this.options.store.outboundCallQueue.dropPlaced(this.options.nodeId, now, mode);
+    if (placed.length > 0) {
+      this.options.logger.warn({ calls: placed }, 'outbound call queue: rows of calls placed already (their node stopped before deleting them); deleted, not placed again');
+    }
+  }
+
   private armLease(): void {
     if (this.stopped) return;
     this.leaseTimer = this.options.clock.setTimeout(() => {
@@ -487,7 +501,7 @@ export class OutboundCallQueue {
 
   /**
    * One lease round: retry failed deletes, renew this node's rows (one UPDATE for all), drop those another node took,
-   * then take rows whose lease ran out. A failed step is logged and tried again next round; meanwhile `leased` holds
+   * then take rows whose lease ran out (deleting those whose call was placed already). A failed step is logged and tried again next round; meanwhile `leased` holds
    * back calls whose lease runs short.
    */
   private async renewAndAdopt(): Promise<void> {
@@ -500,6 +514,7 @@ export class OutboundCallQueue {
     try {
       const now = clock.now();
       const queue = store.outboundCallQueue;
+      await this.dropPlaced(now, strays ? 'claim' : 'adopt');
       const rows = await (strays ? queue.claim(nodeId, now, now + this.leaseMs) : queue.adopt(nodeId, now, now + this.leaseMs));
       if (this.stopped) return;
       const fresh = rows.filter((r) => !this.byCall.has(r.callSid) && !this.removing.has(r.callSid)).length;

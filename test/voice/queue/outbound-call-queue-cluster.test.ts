@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FakeClock, newSid, silentLogger } from '../../../src/core/index.js';
 import { type Store, openStore } from '../../../src/store/index.js';
-import { OutboundCallQueue, type OutboundCallQueueOptions } from '../../../src/voice/queue/index.js';
+import { OutboundCallQueue, type OutboundCallQueueOptions, type ReleasedCall } from '../../../src/voice/queue/index.js';
 import { dialectsUnderTest, type TestDatabase } from '../../helpers/databases.js';
 
 const dialects = await dialectsUnderTest();
@@ -184,6 +184,62 @@ for (const dialect of dialects) {
       assert.deepEqual(await store.outboundCallQueue.all(), []);
       assertEachOnce();
     });
+
+    for (const guard of ['the adopting queue', 'the placing node'] as const) {
+      it(`a call placed by a node that died before deleting its row is not placed again where the row is adopted (caught by ${guard})`, async () => {
+        const storeA = await openNodeStore();
+        const storeB = await openNodeStore();
+        // A dies between a call's record leaving `queued` (before its INVITE) and the delete of its queue row.
+        let dead = false;
+        const remove = storeA.outboundCallQueue.remove.bind(storeA.outboundCallQueue);
+        storeA.outboundCallQueue.remove = async (callSid) => {
+          if (dead) throw new Error('the node is gone');
+          return remove(callSid);
+        };
+        if (guard === 'the placing node') storeB.outboundCallQueue.dropPlaced = async () => [];
+        // As OriginateService places a released call: the INVITE goes only if the record was still queued.
+        const placing: Array<Promise<unknown>> = [];
+        const place = (label: string, store: Store) => (call: ReleasedCall) => {
+          const placed = store.calls.initiateQueued(call.callSid, { queueTime: call.waitedMs, now: clock.now() }).then((ok) => {
+            if (ok) released.push({ node: label, callSid: call.callSid });
+          });
+          placing.push(placed);
+          return placed;
+        };
+        const a = await node('node-a', { store: storeA, release: place('node-a', storeA) });
+        await storeA.accountCallLimits.set(X, { maxConcurrentCalls: 1 }, 0);
+        const sids: string[] = [];
+        for (let i = 0; i < 3; i++) {
+          const record = await storeA.calls.create({
+            sid: newSid('CA'), accountSid: X, parentCallSid: null, to: '+14155550100', from: '+14155550111', phoneNumberSid: null,
+            status: 'queued', startTime: null, endTime: null, duration: null, price: null, priceUnit: 'USD', direction: 'outbound-api',
+            answeredBy: null, apiVersion: '2010-04-01', forwardedFrom: null, groupSid: null, callerName: null, queueTime: 0, trunkSid: null,
+            dateCreated: clock.now(), dateUpdated: clock.now(),
+          });
+          sids.push(record.sid);
+          await a.submit({ callSid: record.sid, accountSid: X });
+        }
+        dead = true;
+        a.callEnded(X);
+        // One call per second for X (the default).
+        await advance(1_000);
+        await Promise.all(placing);
+        assert.deepEqual(by('node-a'), [sids[0], sids[1]]);
+        await a.stop();
+        assert.deepEqual((await storeA.outboundCallQueue.all()).map((r) => r.callSid), [sids[1], sids[2]], 'A placed the second call and left its row');
+
+        await storeB.accountCallLimits.set(X, { maxConcurrentCalls: null, callsPerSecond: 10 }, 0);
+        // With the queue as the guard, B counts every call its queue releases as placed.
+        const releaseB = guard === 'the placing node' ? place('node-b', storeB) : (call: ReleasedCall) => void released.push({ node: 'node-b', callSid: call.callSid });
+        await node('node-b', { store: storeB, release: releaseB });
+        await advance(2 * LEASE_MS);
+        await Promise.all(placing);
+        assert.deepEqual(by('node-b'), [sids[2]], 'B places the call still queued, not the one A placed');
+        assertEachOnce();
+        assert.deepEqual(await storeB.outboundCallQueue.all(), []);
+        if (guard === 'the placing node') assert.equal((await storeB.calls.get(sids[2]))?.status, 'initiated');
+      });
+    }
 
     it('calls adopted in the store but not reloaded (limits unreadable) are taken in by the next round', async () => {
       const a = await node('node-a');

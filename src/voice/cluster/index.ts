@@ -1,0 +1,1 @@
+export { ClusterMembership, type ClusterMembershipOptions } from './cluster-membership.js';
