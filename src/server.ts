@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { buildApi } from './api/app.js';
 import { createMetricsRegistry, mountMetrics, readOnScrape } from './api/metrics.js';
-import { type Bus, InProcessBus, RedisBus } from './bus/index.js';
+import { type Bus, InProcessBus, RedisBus, RedisRateSlots } from './bus/index.js';
 import type { Config } from './config.js';
 import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, loadOrCreateNodeId, systemClock } from './core/index.js';
 import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
@@ -91,6 +91,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
     const bus: Bus = config.redisUrl ? await RedisBus.connect(config.redisUrl, logger) : new InProcessBus(logger);
     started.push({ name: 'bus', stop: () => bus.close() });
+    // Per-account calls per second hold for the whole cluster: the slots live in Redis.
+    const rateSlots = config.redisUrl ? await RedisRateSlots.connect(config.redisUrl) : undefined;
+    if (rateSlots) started.push({ name: 'rate-slots', stop: async () => rateSlots.close() });
 
     const metrics = createMetricsRegistry();
     const mediaCache = await MediaCache.open({ dataDir: path.join(config.dataDir, 'media'), clock, logger: logger.child({ component: 'media-cache' }) });
@@ -185,6 +188,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       metrics,
       dialer,
       ...(load ? { admission: load } : {}),
+      ...(rateSlots ? { rateSlots } : {}),
     });
     // Live control: the calls this node holds (inbound ones at the router, <Dial> legs, then outbound-api ones, queued
     // included), then over the bus the node that holds the call.

@@ -6,7 +6,7 @@
  * same interpreter inbound calls use, until a final status. The API never touches SIP.
  */
 import type { Registry } from 'prom-client';
-import type { Bus } from '../../bus/index.js';
+import type { Bus, RateSlots } from '../../bus/index.js';
 import { type AdmissionControl, type Logger, newSid } from '../../core/index.js';
 import type { MediaSessionOptions } from '../../media/index.js';
 import type { Credentials, UserAgent } from '../../sip/index.js';
@@ -89,6 +89,8 @@ export interface OriginateServiceOptions {
   dialer?: CallDialer;
   /** While it reports overload, the queue releases no call. */
   admission?: AdmissionControl;
+  /** Cluster mode: per-account CPS slots shared by every node (see `OutboundCallQueueOptions.rateSlots`). */
+  rateSlots?: RateSlots;
   /** This node's identity, the owner of the queue rows it stores (see `OutboundCallQueueOptions.nodeId`). */
   nodeId: string;
   /** Passed to the queue (tests). */
@@ -117,6 +119,7 @@ export class OriginateService implements LiveCallControl {
       store: options.store, clock: options.webhooks.clock, logger: options.logger.child({ component: 'call-queue' }), nodeId: options.nodeId,
       ...(options.metrics ? { metrics: options.metrics } : {}), ...options.queue,
       ...(admission ? { overloaded: () => admission.overloaded } : {}),
+      ...(options.rateSlots ? { rateSlots: options.rateSlots } : {}),
       release: (released) => this.release(released),
     });
   }

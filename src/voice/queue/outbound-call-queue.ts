@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { RateSlots } from '../../bus/index.js';
 import type { Clock, Logger, TimerHandle } from '../../core/index.js';
 import type { QueuedCallRow, Store } from '../../store/index.js';
 import { QueueMetrics } from './queue-metrics.js';
@@ -82,6 +83,12 @@ export interface OutboundCallQueueOptions {
    * more calls cannot feed the overload (their INVITEs would be answered late and retransmitted); they wait, stored.
    */
   overloaded?: () => boolean;
+  /**
+   * Cluster mode: an account's calls per second hold for the whole cluster. Before a call of an account goes, the
+   * node reserves the account's next slot here (shared by every node); the call waits, stored, until that slot.
+   * Without it, each node spaces only its own releases.
+   */
+  rateSlots?: RateSlots;
 }
 
 /** How often a queue held back by overload looks again. */
@@ -110,6 +117,12 @@ interface AccountState {
   active: number;
   /** Earliest time the next call of this account may go (CPS spacing). */
   nextAllowedAt: number;
+  /**
+   * With `rateSlots`: whether the account holds a cluster-wide slot for its next call (`held` from `nextAllowedAt`
+   * until `slotEndsAt`), is asking for one, or has none.
+   */
+  slot: 'none' | 'reserving' | 'held';
+  slotEndsAt: number;
 }
 
 export type SubmitResult = 'released' | 'queued';
@@ -288,7 +301,7 @@ export class OutboundCallQueue {
       state.limitsReadAt = now;
       return state;
     }
-    state = { accountSid, limits, limitsReadAt: now, waiting: [], active: 0, nextAllowedAt: -Infinity };
+    state = { accountSid, limits, limitsReadAt: now, waiting: [], active: 0, nextAllowedAt: -Infinity, slot: 'none', slotEndsAt: -Infinity };
     this.accounts.set(accountSid, state);
     return state;
   }
@@ -315,7 +328,39 @@ export class OutboundCallQueue {
   }
 
   private canRelease(state: AccountState, now: number): boolean {
+    return this.mayAskSlot(state, now) && (!this.options.rateSlots || (state.slot === 'held' && now < state.slotEndsAt));
+  }
+
+  /** Whether everything this node decides alone lets the account's next call go now. */
+  private mayAskSlot(state: AccountState, now: number): boolean {
     return this.active < this.globalCapacity && state.active < state.limits.maxConcurrentCalls && now >= state.nextAllowedAt && !this.held();
+  }
+
+  /**
+   * Reserves a cluster-wide slot for each account whose next call could otherwise go now. A slot is used once, within
+   * one interval of its time (a later use could come closer than the interval to the next node's slot); an unused
+   * one is given up. If Redis fails, the call goes on this node's spacing alone, which is better than not at all.
+   */
+  private reserveSlots(now: number): void {
+    const slots = this.options.rateSlots;
+    if (!slots) return;
+    for (const state of this.turns.values()) {
+      if (state.slot === 'held' && now >= state.slotEndsAt) state.slot = 'none';
+      if (state.slot !== 'none' || !this.mayAskSlot(state, now) || !this.leased(state, now)) continue;
+      state.slot = 'reserving';
+      const intervalMs = 1000 / state.limits.callsPerSecond;
+      const granted = (waitMs: number) => {
+        const at = this.options.clock.now() + waitMs;
+        state.slot = 'held';
+        state.nextAllowedAt = Math.max(state.nextAllowedAt, at);
+        state.slotEndsAt = at + intervalMs;
+        this.pump();
+      };
+      this.track(slots.reserve(`cps:${state.accountSid}`, intervalMs).then(granted, (err: unknown) => {
+        this.options.logger.warn({ err, accountSid: state.accountSid }, 'outbound call queue: no cluster-wide CPS slot; spacing this node\'s calls only');
+        granted(0);
+      }));
+    }
   }
 
   private held(): boolean {
@@ -366,6 +411,7 @@ export class OutboundCallQueue {
           void this.removeRow(entry);
         }
       } while (this.pumpAgain);
+      this.reserveSlots(this.options.clock.now());
       this.arm();
     } finally {
       this.pumping = false;
@@ -404,7 +450,8 @@ export class OutboundCallQueue {
     if (this.active < this.globalCapacity) {
       const now = this.options.clock.now();
       for (const state of this.turns.values()) {
-        if (state.active < state.limits.maxConcurrentCalls && this.leased(state, now)) at = Math.min(at, state.nextAllowedAt);
+        // An account waiting for its cluster-wide slot is pumped when the slot comes back, not by this timer.
+        if (state.active < state.limits.maxConcurrentCalls && this.leased(state, now) && state.slot !== 'reserving') at = Math.min(at, state.nextAllowedAt);
       }
       if (at !== Infinity && this.held()) at = Math.max(at, this.options.clock.now() + OVERLOAD_RECHECK_MS);
     }
@@ -424,6 +471,7 @@ export class OutboundCallQueue {
     state.active++;
     this.active++;
     state.nextAllowedAt = now + 1000 / state.limits.callsPerSecond;
+    state.slot = 'none';
     const waitedMs = now - entry.enqueuedAt;
     this.metrics?.waited(state.accountSid, waitedMs);
     const call: ReleasedCall = { callSid: entry.callSid, accountSid: entry.accountSid, data: entry.data, enqueuedAt: entry.enqueuedAt, waitedMs };
