@@ -8,28 +8,19 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { POSTGRES_ADMIN_URL, postgresAvailable, postgresDatabase } from '../../helpers/databases.js';
-import { REDIS_URL, redisSkipReason } from '../../helpers/redis.js';
+import { postgresDatabase } from '../../helpers/databases.js';
+import { REDIS_URL } from '../../helpers/redis.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { runSipp } from '../../sip/ua/sipp.js';
-import { SIPP, callWithSipp, eventually } from './helpers.js';
+import { callWithSipp, clusterSkipReason, eventually } from './helpers.js';
 
 const REGISTER_SCENARIO = new URL('../../sip/registrar/fixtures/register-digest-uac.xml', import.meta.url).pathname;
 
-async function skipReason(): Promise<string | false> {
-  if (!existsSync(SIPP)) return 'SIPp not installed';
-  if (!(await postgresAvailable())) {
-    if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; CI requires it`);
-    return 'PostgreSQL not reachable';
-  }
-  return redisSkipReason();
-}
-
-describe('cluster mode: live control of a call held by another node', { skip: await skipReason(), timeout: 120_000 }, () => {
+describe('cluster mode: live control of a call held by another node', { skip: await clusterSkipReason(), timeout: 120_000 }, () => {
   let a: TestServer;
   let b: TestServer;
   let app: AppServer;

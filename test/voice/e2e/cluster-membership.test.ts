@@ -9,31 +9,22 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { POSTGRES_ADMIN_URL, type TestDatabase, postgresAvailable, postgresDatabase } from '../../helpers/databases.js';
-import { REDIS_URL, redisSkipReason } from '../../helpers/redis.js';
+import { type TestDatabase, postgresDatabase } from '../../helpers/databases.js';
+import { REDIS_URL } from '../../helpers/redis.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
-import { SIPP, callWithSipp, eventually } from './helpers.js';
+import { callWithSipp, clusterSkipReason, eventually } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const NODE_SCRIPT = fileURLToPath(new URL('./fixtures/cluster-node.ts', import.meta.url));
 const CLUSTER = { heartbeatMs: 500, graceMs: 5_000 };
 
-async function skipReason(): Promise<string | false> {
-  if (!existsSync(SIPP)) return 'SIPp not installed';
-  if (!(await postgresAvailable())) {
-    if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; CI requires it`);
-    return 'PostgreSQL not reachable';
-  }
-  return redisSkipReason();
-}
-
-describe('cluster mode: call records of nodes that restart or die', { skip: await skipReason(), timeout: 120_000 }, () => {
+describe('cluster mode: call records of nodes that restart or die', { skip: await clusterSkipReason(), timeout: 120_000 }, () => {
   let database: TestDatabase;
   let env: Record<string, string>;
   let a: TestServer;

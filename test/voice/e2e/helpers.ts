@@ -2,18 +2,30 @@
  * Helpers of the end-to-end voice tests: SIPp as the caller with a scenario from ./fixtures (placeholders filled in),
  * a tiny media server for `<Play>` WAVs, and WAV inspection for recordings.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wavHeader } from '../../../src/media/index.js';
+import { POSTGRES_ADMIN_URL, postgresAvailable } from '../../helpers/databases.js';
+import { redisSkipReason } from '../../helpers/redis.js';
 import { SIPP, type SippResult, runSipp } from '../../sip/ua/sipp.js';
 
 export { SIPP };
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 export const SIPP_PCAPS = '/usr/share/sip-tester';
+
+/** Why the cluster tests (SIPp, PostgreSQL and Redis) cannot run here, or false; in CI the servers must be there. */
+export async function clusterSkipReason(): Promise<string | false> {
+  if (!existsSync(SIPP)) return 'SIPp not installed';
+  if (!(await postgresAvailable())) {
+    if (process.env.CI) throw new Error(`PostgreSQL is not reachable at ${POSTGRES_ADMIN_URL}; CI requires it`);
+    return 'PostgreSQL not reachable';
+  }
+  return redisSkipReason();
+}
 
 /**
  * Runs SIPp once as the caller of `number` against the server's SIP port with `scenario` from ./fixtures, each
