@@ -143,7 +143,7 @@ export class Dialer implements LiveCallControl {
       },
       onProgress: (progress) => onProgress(child, progress),
     });
-    child.initiated();
+    child.initiated({ stored: true }); // the record was created initiated (above)
     return child;
   }
 
