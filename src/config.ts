@@ -12,6 +12,8 @@ export interface Config {
   /** Base of every absolute URL Patchbay hands out; defaults to http://<host>:<http port> once bound. */
   publicUrl: string | undefined;
   dataDir: string;
+  /** Where recordings are written and served from; shared storage in a cluster. */
+  recordingsDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
   accountSid: string | undefined;
@@ -42,6 +44,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_RTP_TIMEOUT', flag: 'rtp-timeout', description: 'seconds without RTP or RTCP after which an answered call is hung up (a lost BYE); 0 never', default: '60' },
   { env: 'PATCHBAY_PUBLIC_URL', flag: 'public-url', description: 'base of every uri, media and recording URL', default: 'http://<host>:<http port>' },
   { env: 'PATCHBAY_DATA_DIR', flag: 'data-dir', description: 'where the SQLite file, recordings and media live', default: './data' },
+  { env: 'PATCHBAY_RECORDINGS_DIR', flag: 'recordings-dir', description: 'where recording files are kept; in a cluster, storage every node mounts at this path', default: '<data dir>/recordings' },
   { env: 'PATCHBAY_DATABASE_URL', flag: 'database-url', description: 'postgres://… selects PostgreSQL', default: 'SQLite file in the data dir' },
   { env: 'PATCHBAY_REDIS_URL', flag: 'redis-url', description: 'redis://… for the cluster bus', default: 'unset: in-process bus' },
   { env: 'PATCHBAY_CREDENTIAL_KEY', flag: 'credential-key', description: '64 hex digits sealing stored SIP passwords and signing digest nonces; every node of a cluster needs the same', default: 'generated in <data dir>/sip-credentials.key' },
@@ -116,6 +119,7 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) > 1_000_000) {
     throw new ConfigError(`PATCHBAY_API_CONCURRENCY must be a whole number of requests (0 for no limit), not '${concurrencyText}'`);
   }
+  const dataDir = path.resolve(get('PATCHBAY_DATA_DIR', 'data-dir') ?? './data');
   return {
     host: get('PATCHBAY_HOST', 'host') ?? '0.0.0.0',
     httpPort: port('PATCHBAY_HTTP_PORT', get('PATCHBAY_HTTP_PORT', 'http-port') ?? '8080'),
@@ -123,7 +127,8 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     rtpPorts,
     rtpTimeoutSeconds: Number(rtpTimeoutText),
     publicUrl: publicUrl?.replace(/\/+$/, ''),
-    dataDir: path.resolve(get('PATCHBAY_DATA_DIR', 'data-dir') ?? './data'),
+    dataDir,
+    recordingsDir: path.resolve(get('PATCHBAY_RECORDINGS_DIR', 'recordings-dir') ?? path.join(dataDir, 'recordings')),
     databaseUrl: get('PATCHBAY_DATABASE_URL', 'database-url'),
     redisUrl: get('PATCHBAY_REDIS_URL', 'redis-url'),
     accountSid,

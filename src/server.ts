@@ -133,7 +133,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const rtpPorts = new PortAllocator(config.rtpPorts);
     const speech = tts.installed ? new EspeakNgProvider({ clock }) : null;
     const webhooks = { client: webhookClient, notifications, callbacks, clock, logger };
-    const media = { cache: mediaCache, tts: speech, store, clock, dataDir: config.dataDir, publicUrl: () => publicUrl };
+    const media = { cache: mediaCache, tts: speech, store, clock, recordingsDir: config.recordingsDir, publicUrl: () => publicUrl };
     const session = {
       playout, allocator: rtpPorts, bindAddress: config.host, address: () => sipHost, clock,
       inactivityTimeoutMs: config.rtpTimeoutSeconds * 1000,
@@ -202,7 +202,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       clock,
       logger,
       apiConcurrency: config.apiConcurrency,
-      dataDir: config.dataDir,
+      recordingsDir: config.recordingsDir,
       get publicUrl() {
         return publicUrl;
       },

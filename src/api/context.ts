@@ -16,8 +16,11 @@ export interface ApiContext {
   logger: Logger;
   /** Base for absolute URLs such as recording media (no trailing slash). */
   publicUrl: string;
-  /** Directory that relative media paths in the store resolve against. */
-  dataDir: string;
+  /**
+   * Where recording files are (`PATCHBAY_RECORDINGS_DIR`). A recording's `mediaPath` is its file name there (rows
+   * written before that setting existed hold `recordings/<file>`, relative to the default, which resolves the same).
+   */
+  recordingsDir: string;
   /** Set by buildApi; resources that change accounts or keys call it. */
   credentials?: CredentialChanges;
   /** Live calls held by this node (REST `POST Calls/{Sid}.json`); absent when no voice service runs. */

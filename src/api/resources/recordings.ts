@@ -89,7 +89,7 @@ export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
       if (!r) throw notFound(instancePath(request.account!.sid, request.params.Sid));
       await ctx.store.recordings.delete(r.sid);
       if (r.mediaPath) {
-        const wav = path.resolve(ctx.dataDir, r.mediaPath);
+        const wav = recordingFile(ctx, r.mediaPath);
         await renditions.remove(wav);
         await rm(wav, { force: true });
       }
@@ -104,7 +104,7 @@ export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
           const { AccountSid, Sid } = request.params;
           const r = await ctx.store.recordings.getOwned(AccountSid, Sid);
           if (!r || !r.mediaPath || r.status !== 'completed') throw notFound(`${accountPath(AccountSid)}/Recordings/${Sid}${suffix}`);
-          const wav = path.resolve(ctx.dataDir, r.mediaPath);
+          const wav = recordingFile(ctx, r.mediaPath);
           if (!(await stat(wav).catch(() => undefined))) throw notFound(`${accountPath(AccountSid)}/Recordings/${Sid}${suffix}`);
           const file = suffix === '.mp3' ? await renditions.ensure(wav) : wav;
           const info = await stat(file);
@@ -117,4 +117,9 @@ export function recordingsResource(ctx: ApiContext): FastifyPluginAsync {
       );
     }
   };
+}
+
+/** A recording's file: its stored name in the recordings directory. */
+function recordingFile(ctx: ApiContext, mediaPath: string): string {
+  return path.join(ctx.recordingsDir, path.basename(mediaPath));
 }

@@ -1,7 +1,7 @@
 /**
  * What `<Say>`, `<Play>`, `<Pause>`, the Record beep and `<Record>` do to a call's media session: audio through the
  * media cache (fetched URLs, text-to-speech renders) played in the negotiated law; the caller recorded into a
- * durable WAV under `<dataDir>/recordings/<RE sid>.wav` whose `Recording` row is written before it is reported.
+ * durable WAV `<RE sid>.wav` in the recordings directory whose `Recording` row is written before it is reported.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,8 +22,11 @@ export interface CallMediaServices {
   tts: TextToSpeechProvider | null;
   store: Store;
   clock: Clock;
-  /** Recordings live under `<dataDir>/recordings/`. */
-  dataDir: string;
+  /**
+   * Where recording files go (`PATCHBAY_RECORDINGS_DIR`). A recording's stored `mediaPath` is its file name there, so
+   * every node of a cluster that mounts the same storage serves it.
+   */
+  recordingsDir: string;
   /** Base of absolute URLs (recording media). */
   publicUrl: () => string;
 }
@@ -155,9 +158,8 @@ export async function recordCaller(
   session: MediaSession, options: RecordOptions, services: CallMediaServices, context: RecordContext,
 ): Promise<RecordResult> {
   const recordingSid = newSid('RE');
-  const dir = path.join(services.dataDir, 'recordings');
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${recordingSid}.wav`);
+  await mkdir(services.recordingsDir, { recursive: true });
+  const file = path.join(services.recordingsDir, `${recordingSid}.wav`);
   const recorder = await WavRecorder.open({ path: file, trim: options.trim });
   const url = recordingUrl(services, context.accountSid, recordingSid);
   const { clock } = services;
@@ -205,7 +207,7 @@ export async function recordCaller(
   });
 
   let durationSeconds = 0;
-  let mediaPath: string | null = path.relative(services.dataDir, file);
+  let mediaPath: string | null = path.basename(file);
   try {
     const result = await recorder.stop();
     // Twilio reports whole seconds.

@@ -66,9 +66,8 @@ export class CallRecording {
   ): Promise<CallRecording> {
     const { services } = context;
     const recordingSid = newSid('RE');
-    const dir = path.join(services.dataDir, 'recordings');
-    await mkdir(dir, { recursive: true });
-    const recorder = await WavRecorder.open({ path: path.join(dir, `${recordingSid}.wav`), channels: options.channels, trim: options.trim });
+    await mkdir(services.recordingsDir, { recursive: true });
+    const recorder = await WavRecorder.open({ path: path.join(services.recordingsDir, `${recordingSid}.wav`), channels: options.channels, trim: options.trim });
     const recording = new CallRecording(
       recorder, recordingSid, recordingUrl(services, context.accountSid, recordingSid), services.clock.now(), options, context,
     );
@@ -101,7 +100,7 @@ export class CallRecording {
     while (this.inboundFrames.length > 0 || this.outboundFrames.length > 0) this.emit(this.inboundFrames.shift() ?? null, this.outboundFrames.shift() ?? null);
     const { services, accountSid, callSid, logger } = this.context;
     let durationSeconds = 0;
-    let mediaPath: string | null = path.relative(services.dataDir, this.recorder.path);
+    let mediaPath: string | null = path.basename(this.recorder.path);
     try {
       durationSeconds = Math.round((await this.recorder.stop()).durationSeconds);
     } catch (err) {

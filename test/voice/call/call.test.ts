@@ -58,7 +58,7 @@ async function setup() {
     const call = new Call({
       sid, accountSid: ACCOUNT, from: '+15551230000', to: '+15005550001', phoneNumberSid: null, leg, media: opened.session,
       answerSdp: opened.answer, callbacks, logger: silentLogger(), observer: (e) => events.push({ callSid: e.callSid, status: e.status }),
-      services: { cache, tts: null, store, clock, dataDir, publicUrl: () => 'http://127.0.0.1' },
+      services: { cache, tts: null, store, clock, recordingsDir: path.join(dataDir, 'recordings'), publicUrl: () => 'http://127.0.0.1' },
     });
     return { call, leg, outgoing, media: opened.session, sid };
   }

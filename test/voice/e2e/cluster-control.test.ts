@@ -8,7 +8,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresDatabase } from '../../helpers/databases.js';
@@ -24,11 +24,17 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
   let a: TestServer;
   let b: TestServer;
   let app: AppServer;
+  let recordingsDir: string;
 
   before(async () => {
     const database = await postgresDatabase();
     // SIPp answers only the first challenge, and only MD5.
-    const env = { PATCHBAY_REDIS_URL: REDIS_URL, PATCHBAY_CREDENTIAL_KEY: randomBytes(32).toString('hex'), PATCHBAY_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-256' };
+    // The recordings directory stands for storage both nodes mount.
+    recordingsDir = mkdtempSync(path.join(tmpdir(), 'patchbay-shared-recordings-'));
+    const env = {
+      PATCHBAY_REDIS_URL: REDIS_URL, PATCHBAY_CREDENTIAL_KEY: randomBytes(32).toString('hex'), PATCHBAY_SIP_DIGEST_ALGORITHMS: 'MD5,SHA-256',
+      PATCHBAY_RECORDINGS_DIR: recordingsDir,
+    };
     a = await startTestServer(env, database);
     // Node B: the same database and Redis, a data directory of its own (each node has one).
     const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-node-b-'));
@@ -39,6 +45,7 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
     await app?.close();
     await b?.close();
     await a?.close();
+    rmSync(recordingsDir, { recursive: true, force: true });
   });
 
   it('redirects and hangs up through node B a call that node A holds', async () => {
@@ -92,5 +99,30 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
     );
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}\n${r.errors}`);
     assert.equal((await a.server.registrar.findBindings(domainName, 'alice')).length, 1, 'the binding is shared through the database');
+  });
+
+  it('serves at node B, from the shared recordings directory, a recording node A made', async () => {
+    app.route('/rec/voice', () => {
+      const r = twiml();
+      r.record({ action: '/rec/recorded', timeout: 1, maxLength: 2, trim: 'do-not-trim', playBeep: false });
+      return r.toString();
+    });
+    app.route('/rec/recorded', twiml().hangup().toString());
+    const number = '+15005550778';
+    await a.client().incomingPhoneNumbers.create({ phoneNumber: number, voiceUrl: app.url('/rec/voice') });
+    const sipp = await callWithSipp('uac-until-bye.xml', a.server.sip.udp!.port, number, { WAIT_MS: 30_000 });
+    assert.equal(sipp.code, 0, sipp.errors);
+    const recorded = await eventually(() => app.seen('/rec/recorded')[0], 'the Record action');
+    const { RecordingSid, RecordingUrl } = recorded.params;
+    assert.ok(RecordingUrl.startsWith(a.server.publicUrl));
+    const atB = await fetch(RecordingUrl.replace(a.server.publicUrl, b.server.httpUrl));
+    assert.equal(atB.status, 200);
+    assert.equal(atB.headers.get('content-type'), 'audio/x-wav');
+    // SIPp sends no audio here, so the file may hold only its header: what matters is that B serves A's file.
+    const wav = Buffer.from(await atB.arrayBuffer());
+    assert.equal(wav.subarray(0, 4).toString(), 'RIFF');
+    assert.deepEqual(wav, readFileSync(path.join(recordingsDir, `${RecordingSid}.wav`)));
+    const viaB = await b.client().recordings(RecordingSid).fetch();
+    assert.equal(viaB.status, 'completed');
   });
 });
