@@ -49,7 +49,7 @@ describe('patchbay CLI', () => {
     const startHelp = run(['start', '--help']);
     assert.equal(startHelp.status, 0);
     for (const flag of ['--host', '--http-port', '--sip-port', '--rtp-ports', '--public-url', '--data-dir', '--database-url',
-      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout', '--credential-key', '--api-concurrency']) {
+      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout', '--credential-key', '--api-concurrency', '--recordings-dir']) {
       assert.ok(startHelp.stdout.includes(flag), `help lacks ${flag}`);
     }
     assert.match(startHelp.stdout, /PATCHBAY_HTTP_PORT/);
