@@ -16,6 +16,7 @@ import { REDIS_URL } from '../../helpers/redis.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { runSipp } from '../../sip/ua/sipp.js';
+import { sippUas } from '../helpers/sipp-uas.js';
 import { callWithSipp, clusterSkipReason, eventually } from './helpers.js';
 
 const REGISTER_SCENARIO = new URL('../../sip/registrar/fixtures/register-digest-uac.xml', import.meta.url).pathname;
@@ -124,5 +125,31 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
     assert.deepEqual(wav, readFileSync(path.join(recordingsDir, `${RecordingSid}.wav`)));
     const viaB = await b.client().recordings(RecordingSid).fetch();
     assert.equal(viaB.status, 'completed');
+  });
+
+  it('spaces an account\'s calls created at both nodes by its calls per second for the whole cluster', async () => {
+    const sub = await a.client().api.v2010.accounts.create({ friendlyName: 'paced' });
+    // 2 calls/s: six calls take at least 2.5 s in all; each node pacing alone would place its three in 1 s.
+    const limits = await fetch(`${a.server.httpUrl}/2010-04-01/Accounts/${sub.sid}.json`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${a.accountSid}:${a.authToken}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'PatchbayCallsPerSecond=2',
+    });
+    assert.equal(limits.status, 200);
+    const initiatedAt = new Map<string, number>();
+    app.route('/cps/status', (req) => {
+      if (req.params.CallStatus === 'initiated') initiatedAt.set(req.params.CallSid, Date.now());
+      return { status: 204, type: null };
+    });
+    const sipp = await sippUas(null, 6, 60);
+    const params = {
+      to: `sip:service@127.0.0.1:${sipp.port}`, from: '+15005550006', twiml: '<Response><Hangup/></Response>',
+      statusCallback: app.url('/cps/status'), statusCallbackEvent: ['initiated'],
+    };
+    const calls = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? a : b).client(sub.sid, sub.authToken).calls.create(params)));
+    await eventually(() => (initiatedAt.size === calls.length ? true : undefined), 'every call placed', 20_000);
+    const times = [...initiatedAt.values()].sort((x, y) => x - y);
+    assert.ok(times[times.length - 1] - times[0] >= 5 * 500 - 300, `six calls at 2 calls/s over two nodes span ${times[times.length - 1] - times[0]} ms`);
+    assert.equal((await sipp.done).code, 0);
   });
 });
