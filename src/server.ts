@@ -218,7 +218,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     let ready = false;
     api.get('/health', async (_request, reply) => {
-      const body = { status: ready ? 'ok' : 'starting', store: store.dialect, bus: bus.kind };
+      const body = { status: ready ? 'ok' : 'starting', store: store.dialect, bus: bus.kind, node: nodeId };
       return reply.code(ready ? 200 : 503).send(body);
     });
     await api.listen({ host: config.host, port: config.httpPort, listenTextResolver: (address) => `http listening on ${address}` });
