@@ -100,12 +100,37 @@ export async function main(argv: string[]): Promise<number> {
   );
 
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`\n${signal} received, shutting down…\n`);
+    let closing = false;
+    let draining = false;
+    const close = () => {
+      if (closing) return;
+      closing = true;
       server.close().then(resolve, resolve);
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    const calls = (n: number) => `${n} call${n === 1 ? '' : 's'}`;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (draining) {
+        // A second signal ends the drain: the calls still up are ended now.
+        process.stdout.write(`${signal} received again: ending the ${calls(server.liveCalls)} still up\n`);
+        close();
+        return;
+      }
+      if (config.drainSeconds === 0 || server.liveCalls === 0) {
+        process.stdout.write(`\n${signal} received, shutting down…\n`);
+        close();
+        return;
+      }
+      draining = true;
+      process.stdout.write(
+        `\n${signal} received: draining — new calls are refused; waiting up to ${config.drainSeconds} s for ${calls(server.liveCalls)} to end (send it again to stop now)\n`,
+      );
+      void server.drain(config.drainSeconds * 1000, (left) => process.stdout.write(`  draining: ${calls(left)} still up\n`)).then((left) => {
+        process.stdout.write(left === 0 ? 'every call has ended, shutting down…\n' : `drain time is up: ending the ${calls(left)} still up…\n`);
+        close();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
   });
   return 0;
 }

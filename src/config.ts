@@ -25,6 +25,8 @@ export interface Config {
   overloadThreshold: number | null;
   /** The 32-byte key sealing stored SIP passwords and signing digest nonces; unset: `<dataDir>/sip-credentials.key`. */
   credentialKey: Uint8Array | undefined;
+  /** On SIGTERM, how long (s) the node drains before it ends the calls still up; 0 ends them at once. */
+  drainSeconds: number;
   /** REST requests one account may have in progress at once on this node; `Infinity` for no limit. */
   apiConcurrency: number;
 }
@@ -52,6 +54,7 @@ export const SETTINGS: Setting[] = [
   { env: 'PATCHBAY_AUTH_TOKEN', flag: 'auth-token', description: 'owner Auth Token seeded on first start', default: 'generated' },
   { env: 'PATCHBAY_LOG_LEVEL', flag: 'log-level', description: 'fatal, error, warn, info, debug, trace or silent', default: 'info' },
   { env: 'PATCHBAY_OVERLOAD_THRESHOLD', flag: 'overload-threshold', description: 'percent of time the event loop may be busy (averaged over about a second) while SIP peers retransmit to us before new SIP requests get 503 and queued outbound calls wait; 100 never', default: '95' },
+  { env: 'PATCHBAY_DRAIN_SECONDS', flag: 'drain-seconds', description: 'on SIGTERM, refuse new calls and wait up to this long for the calls up to end before ending the rest (a second signal stops at once)', default: '0' },
   { env: 'PATCHBAY_API_CONCURRENCY', flag: 'api-concurrency', description: 'REST requests one account may have in progress at once (per node); more get 429 with error 20429; 0 no limit', default: '100' },
   { env: 'PATCHBAY_SIP_DIGEST_ALGORITHMS', flag: 'sip-digest-algorithms', description: 'digest challenges offered, preferred first (MD5,SHA-256 for phones that only answer the first)', default: 'SHA-256,MD5' },
 ];
@@ -115,6 +118,10 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
   if (credentialKeyText !== undefined && !/^[0-9a-fA-F]{64}$/.test(credentialKeyText)) {
     throw new ConfigError('PATCHBAY_CREDENTIAL_KEY must be 64 hex digits (32 bytes), e.g. from `openssl rand -hex 32`');
   }
+  const drainText = get('PATCHBAY_DRAIN_SECONDS', 'drain-seconds') ?? '0';
+  if (!/^\d+$/.test(drainText) || Number(drainText) > 86_400) {
+    throw new ConfigError(`PATCHBAY_DRAIN_SECONDS must be whole seconds from 0 to 86400, not '${drainText}'`);
+  }
   const concurrencyText = get('PATCHBAY_API_CONCURRENCY', 'api-concurrency') ?? '100';
   if (!/^\d+$/.test(concurrencyText) || Number(concurrencyText) > 1_000_000) {
     throw new ConfigError(`PATCHBAY_API_CONCURRENCY must be a whole number of requests (0 for no limit), not '${concurrencyText}'`);
@@ -138,5 +145,6 @@ export function readConfig(env: NodeJS.ProcessEnv, flags: Record<string, string 
     overloadThreshold: overloadText === '100' ? null : Number(overloadText) / 100,
     credentialKey: credentialKeyText === undefined ? undefined : Buffer.from(credentialKeyText, 'hex'),
     apiConcurrency: concurrencyText === '0' ? Infinity : Number(concurrencyText),
+    drainSeconds: Number(drainText),
   };
 }

@@ -7,7 +7,7 @@ import { buildApi } from './api/app.js';
 import { createMetricsRegistry, mountMetrics, readOnScrape } from './api/metrics.js';
 import { type Bus, InProcessBus, RedisBus, RedisRateSlots } from './bus/index.js';
 import type { Config } from './config.js';
-import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, createLogger, loadOrCreateNodeId, systemClock } from './core/index.js';
+import { type Clock, LoadMonitor, type LoadMonitorOptions, type Logger, NodeAdmission, createLogger, loadOrCreateNodeId, systemClock } from './core/index.js';
 import { EspeakNgProvider, type EspeakNgStatus, MediaCache, PlayoutClock, PortAllocator, checkEspeakNg } from './media/index.js';
 import { SipEndpoint } from './sip/index.js';
 import { RegistrarService, deriveNonceSecret } from './sip/registrar/index.js';
@@ -42,6 +42,15 @@ export interface RunningServer {
   readonly originate: OriginateService;
   /** Overload control (PATCHBAY_OVERLOAD_THRESHOLD); null when switched off. */
   readonly load: LoadMonitor | null;
+  /**
+   * Drains the node: from now on new SIP requests get 503, queued outbound calls wait (for another node once this one
+   * stops), `/health` answers 503 `draining`; the calls already up go on. Resolves when none is left, or after
+   * `timeoutMs` with how many still are; `onProgress` hears the count every `progressMs` (default 5 s) meanwhile.
+   * `close()` afterwards ends whatever is left.
+   */
+  drain(timeoutMs: number, onProgress?: (liveCalls: number) => void, progressMs?: number): Promise<number>;
+  /** Calls this node holds now (inbound, `<Dial>` legs, outbound-api ones placed or starting). */
+  readonly liveCalls: number;
   close(): Promise<void>;
 }
 
@@ -149,6 +158,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       retransmissions: () => sipEndpoint?.retransmissionsReceived ?? 0,
       clock, logger: logger.child({ component: 'load' }), ...options.load,
     });
+    const admission = new NodeAdmission(load);
     if (load) {
       load.start();
       started.push({ name: 'load', stop: async () => load.close() });
@@ -187,7 +197,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       bus,
       metrics,
       dialer,
-      ...(load ? { admission: load } : {}),
+      admission,
       ...(rateSlots ? { rateSlots } : {}),
     });
     // Live control: the calls this node holds (inbound ones at the router, <Dial> legs, then outbound-api ones, queued
@@ -195,7 +205,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const liveCalls = new LiveCallRelay({ holders: [calls, dialer, originate], bus, clock, logger: logger.child({ component: 'live-control' }) });
     await liveCalls.start();
     started.push({ name: 'live-control', stop: async () => liveCalls.close() });
-    readOnScrape(metrics, [['patchbay_calls_live', 'Calls this node holds now', () => calls.liveCount + dialer.liveCount + originate.liveCount]]);
+    const liveCount = () => calls.liveCount + dialer.liveCount + originate.liveCount;
+    readOnScrape(metrics, [
+      ['patchbay_calls_live', 'Calls this node holds now', liveCount],
+      ['patchbay_draining', '1 once the node drains: it refuses new calls and finishes its own', () => (admission.draining ? 1 : 0)],
+    ]);
 
     const api = buildApi({
       store,
@@ -218,8 +232,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     let ready = false;
     api.get('/health', async (_request, reply) => {
-      const body = { status: ready ? 'ok' : 'starting', store: store.dialect, bus: bus.kind, node: nodeId };
-      return reply.code(ready ? 200 : 503).send(body);
+      // A draining node says so, so that a load balancer sends new work elsewhere.
+      const status = admission.draining ? 'draining' : ready ? 'ok' : 'starting';
+      const body = { status, store: store.dialect, bus: bus.kind, node: nodeId };
+      return reply.code(status === 'ok' ? 200 : 503).send(body);
     });
     await api.listen({ host: config.host, port: config.httpPort, listenTextResolver: (address) => `http listening on ${address}` });
     started.push({ name: 'http', stop: () => api.close() });
@@ -246,7 +262,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       httpServer: api.server,
       webSocketPath: '/sip',
       delegate: { onRegister: (request) => registrar.handleRegister(request), onInvite: (leg) => calls.onInvite(leg) },
-      ...(load ? { admission: load } : {}),
+      admission,
       clock,
       logger,
     });
@@ -279,6 +295,23 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       calls,
       originate,
       load,
+      get liveCalls() {
+        return liveCount();
+      },
+      drain: async (timeoutMs, onProgress, progressMs = 5_000) => {
+        if (!admission.draining) logger.info({ liveCalls: liveCount(), timeoutMs }, 'draining: new calls are refused, live calls go on');
+        admission.drain();
+        const deadline = Date.now() + timeoutMs;
+        let nextProgress = Date.now() + progressMs;
+        while (liveCount() > 0 && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
+          if (onProgress && Date.now() >= nextProgress) {
+            onProgress(liveCount());
+            nextProgress += progressMs;
+          }
+        }
+        return liveCount();
+      },
       close: stopAll,
     };
   } catch (err) {

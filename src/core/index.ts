@@ -1,6 +1,7 @@
 export { type Clock, type TimerHandle, systemClock } from './clock.js';
 export { FakeClock } from './fake-clock.js';
 export { type AdmissionControl, LoadMonitor, type LoadMonitorOptions, alwaysAdmit } from './load-monitor.js';
+export { DRAIN_RETRY_AFTER_S, NodeAdmission } from './node-admission.js';
 export { newSid, isSid, type SidPrefix } from './sid.js';
 export { rfc2822, rfc2822OrNull, parseFilterDate } from './dates.js';
 export { isE164, formatNumber } from './e164.js';
