@@ -13,7 +13,7 @@ describe('patchbay CLI', () => {
     const startHelp = run(['start', '--help']);
     assert.equal(startHelp.status, 0);
     for (const flag of ['--host', '--http-port', '--sip-port', '--rtp-ports', '--public-url', '--data-dir', '--database-url',
-      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout', '--credential-key', '--api-concurrency', '--recordings-dir']) {
+      '--redis-url', '--account-sid', '--auth-token', '--log-level', '--rtp-timeout', '--credential-key', '--api-concurrency', '--recordings-dir', '--drain-seconds']) {
       assert.ok(startHelp.stdout.includes(flag), `help lacks ${flag}`);
     }
     assert.match(startHelp.stdout, /PATCHBAY_HTTP_PORT/);
@@ -35,6 +35,9 @@ describe('patchbay CLI', () => {
     const badConcurrency = run(['start', '--api-concurrency', 'lots']);
     assert.equal(badConcurrency.status, 2);
     assert.match(badConcurrency.stderr, /PATCHBAY_API_CONCURRENCY must be a whole number/);
+    const badDrain = run(['start', '--drain-seconds', '-1']);
+    assert.equal(badDrain.status, 2);
+    assert.match(badDrain.stderr, /PATCHBAY_DRAIN_SECONDS must be whole seconds/);
     const unknown = run(['launch']);
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /unknown command 'launch'/);
