@@ -35,7 +35,7 @@ describe('patchbay CLI', () => {
     const badConcurrency = run(['start', '--api-concurrency', 'lots']);
     assert.equal(badConcurrency.status, 2);
     assert.match(badConcurrency.stderr, /PATCHBAY_API_CONCURRENCY must be a whole number/);
-    const badDrain = run(['start', '--drain-seconds', '-1']);
+    const badDrain = run(['start', '--drain-seconds', 'soon']);
     assert.equal(badDrain.status, 2);
     assert.match(badDrain.stderr, /PATCHBAY_DRAIN_SECONDS must be whole seconds/);
     const unknown = run(['launch']);
