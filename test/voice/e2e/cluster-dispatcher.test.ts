@@ -2,7 +2,7 @@
  * A cluster behind a SIP load balancer nobody on the team wrote: Kamailio's dispatcher (round robin, record-routing)
  * in front of two Patchbay nodes on one PostgreSQL and Redis. SIPp calls the proxy; the calls land on both nodes,
  * each answered by the number's application, and each node's BYE finds its way back through the proxy along the
- * route set (RFC 3261 §12.2.1.1, §16.12).
+ * route set (RFC 3261 §12.2.1.1, §16.12). Then node A drains: its 503 sends every new call on to node B.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -99,5 +99,23 @@ describe('cluster mode behind Kamailio\'s dispatcher', { skip: await skipReason(
       return call?.status === 'completed' ? call : undefined;
     }, `call ${sid} completed`)));
     assert.deepEqual(new Set(records.map((c) => c.nodeId)), new Set([a.server.nodeId, b.server.nodeId]), 'round robin reached both nodes');
+  });
+
+  it('sends every new call to node B while node A drains (A answers 503, the proxy tries the next node)', async () => {
+    const before = app.seen('/lb/voice').length;
+    assert.equal(await a.server.drain(5_000), 0);
+    for (let i = 0; i < 3; i++) {
+      const sipp = await callWithSipp('uac-via-proxy.xml', proxyPort, '+15005550779', { WAIT_MS: 20_000 });
+      assert.equal(sipp.code, 0, `call ${i + 1} while A drains: ${sipp.errors}\n${kamailioOutput.slice(-2000)}`);
+    }
+    const sids = app.seen('/lb/voice').slice(before).map((r) => r.params.CallSid);
+    assert.equal(sids.length, 3);
+    for (const sid of sids) {
+      const call = await eventually(async () => {
+        const c = await b.server.store.calls.getOwned(b.accountSid, sid);
+        return c?.status === 'completed' ? c : undefined;
+      }, `call ${sid} completed`);
+      assert.equal(call.nodeId, b.server.nodeId);
+    }
   });
 });
