@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import twilio from 'twilio';
 import RequestClient from 'twilio/lib/base/RequestClient.js';
 import { readConfig } from '../../src/config.js';
@@ -70,4 +73,13 @@ export async function startTestServer(
       await database.drop();
     },
   };
+}
+
+/**
+ * Another node of the cluster whose first node runs on `database`: the same database, a data directory of its own
+ * (each node has one), removed when this node closes; the database stays for the first node to drop.
+ */
+export function startPeerNode(env: Record<string, string>, database: TestDatabase, options: StartOptions = {}): Promise<TestServer> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-node-'));
+  return startTestServer({ ...env, PATCHBAY_DATA_DIR: dataDir }, { ...database, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) }, options);
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { postgresDatabase } from '../../helpers/databases.js';
 import { REDIS_URL } from '../../helpers/redis.js';
-import { type TestServer, startTestServer } from '../../helpers/server.js';
+import { type TestServer, startPeerNode, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { runSipp } from '../../sip/ua/sipp.js';
 import { sippUas } from '../helpers/sipp-uas.js';
@@ -37,9 +37,8 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
       PATCHBAY_RECORDINGS_DIR: recordingsDir,
     };
     a = await startTestServer(env, database);
-    // Node B: the same database and Redis, a data directory of its own (each node has one).
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-node-b-'));
-    b = await startTestServer({ ...env, PATCHBAY_DATA_DIR: dataDir }, { ...database, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) });
+    // Node B: the same database and Redis, a data directory of its own.
+    b = await startPeerNode(env, database);
     app = await startAppServer(a.authToken);
   });
   after(async () => {

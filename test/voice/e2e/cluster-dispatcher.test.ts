@@ -15,7 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { postgresDatabase } from '../../helpers/databases.js';
 import { REDIS_URL } from '../../helpers/redis.js';
-import { type TestServer, startTestServer } from '../../helpers/server.js';
+import { type TestServer, startPeerNode, startTestServer } from '../../helpers/server.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { callWithSipp, clusterSkipReason, eventually } from './helpers.js';
 
@@ -59,8 +59,7 @@ describe('cluster mode behind Kamailio\'s dispatcher', { skip: await skipReason(
     const database = await postgresDatabase();
     const env = { PATCHBAY_REDIS_URL: REDIS_URL, PATCHBAY_CREDENTIAL_KEY: randomBytes(32).toString('hex') };
     a = await startTestServer(env, database);
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'patchbay-node-b-'));
-    b = await startTestServer({ ...env, PATCHBAY_DATA_DIR: dataDir }, { ...database, dataDir, drop: async () => rmSync(dataDir, { recursive: true, force: true }) });
+    b = await startPeerNode(env, database);
     app = await startAppServer(a.authToken);
 
     kamailioDir = mkdtempSync(path.join(tmpdir(), 'patchbay-kamailio-'));
