@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import WebSocket from 'ws';
 import { parseMessage, SipResponse } from '../../src/sip/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createRegistrationDomain } from '../helpers/sip-domains.js';
 import { FIXTURES, SIPP, runSipp } from '../sip/ua/sipp.js';
 
 const REGISTER_SCENARIO = new URL('../sip/registrar/fixtures/register-digest-uac.xml', import.meta.url).pathname;
@@ -33,10 +34,7 @@ describe('server SIP endpoint', () => {
   it('registers a SIPp phone with digest auth to a SIP domain created through the REST API', { skip, timeout: 30_000 }, async () => {
     const client = t.client();
     const domainName = 'office.sip.localhost';
-    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
-    const list = await client.sip.credentialLists.create({ friendlyName: 'desk phones' });
-    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
-    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    await createRegistrationDomain(client, domainName, 'desk phones');
     const port = t.server.sip.udp!.port;
     const r = await runSipp(
       ['-sf', REGISTER_SCENARIO, '-key', 'domain', domainName, '-auth_uri', domainName, '-m', '1', '-timeout', '10s', '-timeout_error', `127.0.0.1:${port}`],

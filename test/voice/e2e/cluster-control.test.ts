@@ -14,6 +14,7 @@ import path from 'node:path';
 import { postgresDatabase } from '../../helpers/databases.js';
 import { REDIS_URL } from '../../helpers/redis.js';
 import { type TestServer, startPeerNode, startTestServer } from '../../helpers/server.js';
+import { createRegistrationDomain } from '../../helpers/sip-domains.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { runSipp } from '../../sip/ua/sipp.js';
 import { sippUas } from '../helpers/sipp-uas.js';
@@ -89,10 +90,7 @@ describe('cluster mode: live control of a call held by another node', { skip: aw
   it('authenticates at node B a SIP phone whose password was stored through node A', { timeout: 30_000 }, async () => {
     const client = a.client();
     const domainName = 'cluster.sip.localhost';
-    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
-    const list = await client.sip.credentialLists.create({ friendlyName: 'cluster phones' });
-    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
-    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    await createRegistrationDomain(client, domainName, 'cluster phones');
     const r = await runSipp(
       ['-sf', REGISTER_SCENARIO, '-key', 'domain', domainName, '-auth_uri', domainName, '-m', '1', '-timeout', '10s', '-timeout_error', `127.0.0.1:${b.server.sip.udp!.port}`],
       20_000,

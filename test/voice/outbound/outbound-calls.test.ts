@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { sqliteDatabase } from '../../helpers/databases.js';
 import { type TestServer, startTestServer } from '../../helpers/server.js';
+import { createRegistrationDomain } from '../../helpers/sip-domains.js';
 import { type AppServer, startAppServer, twiml } from '../helpers/app-server.js';
 import { SIPP, eventually, startMediaServer, toneWav } from '../e2e/helpers.js';
 import { readPcm16Wav } from '../../../src/media/index.js';
@@ -160,10 +161,7 @@ describe('outbound calls (POST Calls.json)', { skip, timeout: 240_000 }, () => {
   it('a sip: URI of one of our SIP domains rings the user\'s registered device', async () => {
     const client = t.client();
     const domainName = 'outbound.sip.localhost';
-    const domain = await client.sip.domains.create({ domainName, sipRegistration: true });
-    const list = await client.sip.credentialLists.create({ friendlyName: 'phones' });
-    await client.sip.credentialLists(list.sid).credentials.create({ username: 'alice', password: 'IWasAtSignal2018' });
-    await client.sip.domains(domain.sid).auth.registrations.credentialListMappings.create({ credentialListSid: list.sid });
+    await createRegistrationDomain(client, domainName, 'phones');
     const invited: string[] = [];
     const phone = await startSocketUserAgent({
       delegate: {
