@@ -301,11 +301,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       drain: async (timeoutMs, onProgress, progressMs = 5_000) => {
         if (!admission.draining) logger.info({ liveCalls: liveCount(), timeoutMs }, 'draining: new calls are refused, live calls go on');
         admission.drain();
-        const deadline = Date.now() + timeoutMs;
-        let nextProgress = Date.now() + progressMs;
-        while (liveCount() > 0 && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(1, deadline - Date.now()))));
-          if (onProgress && Date.now() >= nextProgress) {
+        const deadline = clock.now() + timeoutMs;
+        let nextProgress = clock.now() + progressMs;
+        while (liveCount() > 0 && clock.now() < deadline) {
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(250, Math.max(1, deadline - clock.now()))));
+          if (onProgress && clock.now() >= nextProgress) {
             onProgress(liveCount());
             nextProgress += progressMs;
           }
