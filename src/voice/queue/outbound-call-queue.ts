@@ -328,11 +328,11 @@ export class OutboundCallQueue {
   }
 
   private canRelease(state: AccountState, now: number): boolean {
-    return this.mayAskSlot(state, now) && (!this.options.rateSlots || (state.slot === 'held' && now < state.slotEndsAt));
+    return this.localLimitsAllow(state, now) && (!this.options.rateSlots || (state.slot === 'held' && now < state.slotEndsAt));
   }
 
   /** Whether everything this node decides alone lets the account's next call go now. */
-  private mayAskSlot(state: AccountState, now: number): boolean {
+  private localLimitsAllow(state: AccountState, now: number): boolean {
     return this.active < this.globalCapacity && state.active < state.limits.maxConcurrentCalls && now >= state.nextAllowedAt && !this.held();
   }
 
@@ -346,7 +346,7 @@ export class OutboundCallQueue {
     if (!slots) return;
     for (const state of this.turns.values()) {
       if (state.slot === 'held' && now >= state.slotEndsAt) state.slot = 'none';
-      if (state.slot !== 'none' || !this.mayAskSlot(state, now) || !this.leased(state, now)) continue;
+      if (state.slot !== 'none' || !this.localLimitsAllow(state, now) || !this.leased(state, now)) continue;
       state.slot = 'reserving';
       const intervalMs = 1000 / state.limits.callsPerSecond;
       const granted = (waitMs: number) => {
